@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { formatBytes } from '@mlship/core';
+import { handle } from '../context.js';
+import { keyValues, shortDigest, table } from '../render.js';
+
+export function registerRegistryShow(registry: Command): void {
+  registry
+    .command('show')
+    .description('show one artifact version: files, lineage, metadata')
+    .argument('<ref>', 'models/iris, models/iris:3, models/iris@production or models/iris@sha256:<hex>')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ mlship registry show datasets/iris
+  $ mlship registry show models/iris@production --json`,
+    )
+    .action(
+      handle(async (context, [ref]) => {
+        const { resolveRef } = await import('@mlship/registry');
+        const artifact = await resolveRef(await context.registry(), ref!);
+        const m = artifact.metadata;
+        const git = m.git ? `${m.git.commit?.slice(0, 12) ?? '(no commit)'} on ${m.git.branch ?? '(detached)'}${m.git.dirty ? ', dirty' : ''}` : null;
+        const sections = [
+          keyValues([
+            ['ref', artifact.ref],
+            ['digest', artifact.digest],
+            ['content', m.contentDigest],
+            ['created', m.created],
+            ['aliases', artifact.aliases.join(', ')],
+            ['status', m.status],
+            ['git', git],
+            ['environment', m.environment ? `node ${m.environment.node} ${m.environment.platform}/${m.environment.arch}` : null],
+          ]),
+          table(
+            ['FILE', 'SIZE', 'DIGEST'],
+            artifact.files.map((file) => [file.name, formatBytes(file.size), shortDigest(file.digest)]),
+          ),
+        ];
+        if (m.parents.length > 0) sections.push(`parents:\n${m.parents.map((p) => `  ${p.ref} (${shortDigest(p.digest)})`).join('\n')}`);
+        const labels = Object.entries(m.labels ?? {});
+        if (labels.length > 0) sections.push(`labels:\n${labels.map(([k, v]) => `  ${k}=${v}`).join('\n')}`);
+        const metrics = Object.entries(m.metrics ?? {});
+        if (metrics.length > 0) sections.push(`metrics:\n${metrics.map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}`);
+        return { data: artifact, text: sections.join('\n\n') };
+      }),
+    );
+}

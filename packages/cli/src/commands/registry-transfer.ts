@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { formatBytes } from '@mlship/core';
+import { handle } from '../context.js';
+
+export function registerRegistryTransfer(registry: Command): void {
+  registry
+    .command('export')
+    .description('write versions to an OCI image layout tarball, to move them offline')
+    .argument('<ref...>', 'versions to export')
+    .requiredOption('--out <file.tar>', 'the tarball to write')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ mlship registry export models/iris@production datasets/iris:1 --out iris.tar
+  $ skopeo inspect --raw oci-archive:iris.tar:models/iris:3`,
+    )
+    .action(
+      handle<{ out: string }>(async (context, refs, options) => {
+        const { exportArtifacts } = await import('@mlship/registry');
+        const result = await exportArtifacts({ registry: await context.registry(), refs, out: options.out });
+        return { data: result, text: `exported ${result.refs.join(', ')} (${result.blobs} blobs, ${formatBytes(result.bytes)}) to ${result.out}` };
+      }),
+    );
+
+  registry
+    .command('import')
+    .description('import versions from an OCI layout tarball made by `registry export`')
+    .argument('<file.tar>', 'the tarball (plain or gzip)')
+    .addHelpText(
+      'after',
+      `
+Every blob is checked against its digest; entries with absolute paths, "..", or links leaving the
+archive are refused. A version number already taken by other content is a conflict: nothing is imported.
+
+Examples:
+  $ mlship registry import iris.tar`,
+    )
+    .action(
+      handle(async (context, [file]) => {
+        const { importArchive } = await import('@mlship/registry');
+        const result = await importArchive({ registry: await context.registry(), file: file! });
+        const lines = [...result.added.map((ref) => `imported ${ref}`), ...result.present.map((ref) => `already present ${ref}`)];
+        return { data: result, text: lines.join('\n') || 'nothing to import' };
+      }),
+    );
+
+  registry
+    .command('push')
+    .description('push a version to an OCI registry (distribution API)')
+    .argument('<ref>', 'the version')
+    .argument('<oci-url>', 'oci://HOST[:PORT]/REPO[:TAG]; the tag defaults to the version number')
+    .option('--insecure', 'plain HTTP, for a registry on loopback')
+    .addHelpText(
+      'after',
+      `
+Blobs the registry already has are skipped. Credentials come from the container auth file
+(podman login / skopeo login / docker login).
+
+Examples:
+  $ mlship registry push models/iris@production oci://registry.example.com/ml/iris
+  $ mlship registry push models/iris:3 oci://127.0.0.1:5000/ml/iris:3 --insecure`,
+    )
+    .action(
+      handle<{ insecure?: boolean }>(async (context, [ref, url], options) => {
+        const { pushArtifact } = await import('@mlship/registry');
+        const result = await pushArtifact({
+          registry: await context.registry(),
+          ref: ref!,
+          to: url!,
+          insecure: options.insecure === true,
+          onProgress: (event) => context.reporter.debug(`${event.uploaded ? 'uploaded' : 'skipped'} ${event.digest}`),
+        });
+        return {
+          data: result,
+          text: `pushed ${result.ref} to ${result.location} (${result.blobsUploaded} blobs uploaded, ${formatBytes(result.bytesUploaded)}; ${result.blobsSkipped} already there)\n${result.digest}`,
+        };
+      }),
+    );
+
+  registry
+    .command('pull')
+    .description('pull an mlship artifact from an OCI registry into this registry')
+    .argument('<oci-url>', 'oci://HOST[:PORT]/REPO[:TAG|@sha256:…]')
+    .option('--insecure', 'plain HTTP, for a registry on loopback')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ mlship registry pull oci://127.0.0.1:5000/ml/iris:3 --insecure`,
+    )
+    .action(
+      handle<{ insecure?: boolean }>(async (context, [url], options) => {
+        const { pullArtifact } = await import('@mlship/registry');
+        const result = await pullArtifact({ registry: await context.registry(), from: url!, insecure: options.insecure === true });
+        return {
+          data: result,
+          text: `${result.added ? 'pulled' : 'already present'} ${result.ref} from ${result.location} (${result.blobsDownloaded} blobs downloaded, ${result.blobsSkipped} already here)\n${result.digest}`,
+        };
+      }),
+    );
+}

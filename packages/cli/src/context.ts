@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { createReporter, type ExitCode, type Reporter } from '@mlship/core';
+
+/** Options every command accepts (declared on the root program). */
+export interface GlobalOptions {
+  registry?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface CommandContext {
+  globals: GlobalOptions;
+  reporter: Reporter;
+  /** The registry directory, found as DESIGN.md says (flag, env, upward search); coded error if none. */
+  registry(): Promise<string>;
+}
+
+/** What a command hands back: data for --json, text for people, and its exit code. */
+export interface Outcome {
+  data: unknown;
+  text?: string;
+  exitCode?: ExitCode;
+}
+
+export function globalsOf(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+export function createContext(command: Command): CommandContext {
+  const globals = globalsOf(command);
+  const reporter = createReporter({
+    json: globals.json,
+    quiet: globals.quiet,
+    verbose: globals.verbose,
+    ...(globals.color === false ? { color: false } : {}),
+  });
+  return {
+    globals,
+    reporter,
+    registry: async () => {
+      const { findRegistry } = await import('@mlship/registry');
+      return findRegistry({ explicit: globals.registry });
+    },
+  };
+}
+
+/**
+ * Wraps a command handler (positional arguments flattened, then options): builds its context, prints its outcome (one JSON document on stdout with
+ * --json, text otherwise) and sets the exit code. Errors go up to the single catch in main.ts.
+ */
+export function handle<Options = Record<string, unknown>>(
+  handler: (context: CommandContext, positional: string[], options: Options) => Promise<Outcome>,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const options = args[args.length - 2] as Options;
+    const positional = args.slice(0, -2).flat() as string[];
+    const context = createContext(command);
+    const outcome = await handler(context, positional, options);
+    if (context.globals.json) process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
+    else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(`${outcome.text}\n`);
+    process.exitCode = outcome.exitCode ?? 0;
+  };
+}
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,3 @@
+export { createProgram } from './program.js';
+export { run } from './main.js';
+export { renderCliDocs } from './cli-docs.js';

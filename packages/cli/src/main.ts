@@ -1,0 +1,61 @@
+import { CommanderError, type Command } from 'commander';
+import { ErrorCode, ExitCode, isMlshipError } from '@mlship/core';
+import { createProgram } from './program.js';
+
+interface ErrorReport {
+  code: string;
+  message: string;
+  hint: string | undefined;
+  exitCode: ExitCode;
+}
+
+function describeError(error: unknown): ErrorReport {
+  if (isMlshipError(error)) return { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode };
+  if (error instanceof CommanderError) {
+    return {
+      code: ErrorCode.usage,
+      message: error.message.replace(/^error:\s*/, ''),
+      hint: 'see `mlship --help` or `mlship <command> --help`',
+      exitCode: ExitCode.usage,
+    };
+  }
+  return {
+    code: ErrorCode.internal,
+    message: error instanceof Error ? error.message : String(error),
+    hint: 'this is a bug in mlship; rerun with --verbose for the stack trace and report it',
+    exitCode: ExitCode.runtime,
+  };
+}
+
+/** Runs the CLI; the single place that maps errors to one line and an exit code. */
+export async function run(argv: string[] = process.argv): Promise<void> {
+  const program = createProgram();
+  // Commander errors become thrown CommanderErrors on every (sub)command; we print them our way.
+  const quieten = (command: Command): void => {
+    command.exitOverride();
+    command.configureOutput({ outputError: () => undefined });
+    command.commands.forEach(quieten);
+  };
+  quieten(program);
+  const wantsJson = argv.includes('--json');
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) {
+      process.exitCode = 0; // --help, --version
+      return;
+    }
+    if (error instanceof CommanderError && error.code === 'commander.help') {
+      process.exitCode = ExitCode.usage; // a command group run without a subcommand: its help was printed
+      return;
+    }
+    const report = describeError(error);
+    process.stderr.write(`error[${report.code}] ${report.message.split('\n')[0]}${report.hint ? ` (hint: ${report.hint})` : ''}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (wantsJson) {
+      process.stdout.write(`${JSON.stringify({ error: { code: report.code, message: report.message, hint: report.hint ?? null } }, null, 2)}\n`);
+    }
+    process.exitCode = report.exitCode;
+  }
+}

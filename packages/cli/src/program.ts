@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { MLSHIP_VERSION } from '@mlship/core';
+import { registerInit } from './commands/init.js';
+import { registerRegistry } from './commands/registry.js';
+
+/**
+ * The command tree. Definitions only: each command lazily imports the package that does its work,
+ * so building this (and `mlship --help`) loads no heavy module.
+ */
+export function createProgram(): Command {
+  const program = new Command('mlship')
+    .description('mlship: from data to production. Validate, train, compress, package, deploy and monitor models.')
+    .version(MLSHIP_VERSION, '-V, --version')
+    .addOption(new Option('--registry <dir>', 'registry directory (default: nearest .mlship/ upward)').env('MLSHIP_REGISTRY'))
+    .option('--json', 'print one JSON document on stdout; logs go to stderr')
+    .option('-q, --quiet', 'print results only, no progress or notes')
+    .option('-v, --verbose', 'print details, and stack traces of internal errors')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 a check failed, 2 usage or input error, 3 runtime failure.
+
+Examples:
+  $ mlship init
+  $ mlship registry put datasets/iris examples/iris/iris.csv
+  $ mlship registry show datasets/iris --json`,
+    );
+  registerInit(program);
+  registerRegistry(program);
+  return program;
+}

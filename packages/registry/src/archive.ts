@@ -1,0 +1,228 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { posix, resolve } from 'node:path';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { ErrorCode, ExitCode, MlshipError, fsyncDir, tempPathFor, type Digest, fromFsError } from '@mlship/core';
+import { openBlobStream, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from './blobs.js';
+import { readManifest } from './documents.js';
+import { entryFacts, parseIndex, versionEntry } from './index-file.js';
+import { OCI_LAYOUT_VERSION } from './layout.js';
+import { registerWriter } from './lock.js';
+import { MediaType } from './media-types.js';
+import { addVersions, loadIncoming, type AddVersionsResult, type IncomingVersion } from './ingest.js';
+import { resolveRef } from './resolve.js';
+import type { Descriptor, OciIndex } from './types.js';
+
+export interface ExportResult {
+  out: string;
+  refs: string[];
+  blobs: number;
+  bytes: number;
+}
+
+/**
+ * Writes versions as an OCI image layout tarball (`oci-layout`, `index.json`, `blobs/sha256/…`), streamed
+ * and verified blob by blob; the tarball appears at `out` only when complete.
+ */
+export async function exportArtifacts(options: { registry: string; refs: string[]; out: string }): Promise<ExportResult> {
+  const root = options.registry;
+  const versions = [];
+  for (const ref of options.refs) versions.push(await resolveRef(root, ref));
+  const index: OciIndex = { schemaVersion: 2, mediaType: MediaType.imageIndex, manifests: [] };
+  const blobs = new Map<Digest, number>();
+  for (const version of versions) {
+    const manifest = await readManifest(root, version.digest);
+    blobs.set(version.digest, version.size);
+    blobs.set(manifest.config.digest, manifest.config.size);
+    for (const layer of manifest.layers) blobs.set(layer.digest, layer.size);
+    index.manifests.push(
+      versionEntry(
+        { digest: version.digest, size: version.size, artifactType: manifest.artifactType },
+        { kind: version.kind, name: version.name, version: version.version, created: version.metadata.created },
+      ),
+    );
+  }
+
+  const out = resolve(options.out);
+  const temp = tempPathFor(out);
+  const pack = tar.pack();
+  const written = pipeline(pack as unknown as AsyncIterable<Buffer>, createWriteStream(temp, { flags: 'wx' })).catch((error: unknown) => {
+    throw fromFsError(error, out, 'cannot write the export');
+  });
+  const addEntry = async (name: string, size: number, content: Readable | Buffer) => {
+    let entry!: ReturnType<typeof pack.entry>;
+    const finished = new Promise<void>((done, fail) => {
+      entry = pack.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (error) => (error ? fail(error) : done()));
+    });
+    if (Buffer.isBuffer(content)) entry.end(content);
+    else {
+      try {
+        for await (const chunk of content) {
+          if (!entry.write(chunk as Buffer)) await once(entry as unknown as NodeJS.EventEmitter, 'drain');
+        }
+      } catch (error) {
+        entry.destroy(error as Error);
+        throw error;
+      }
+      entry.end(undefined);
+    }
+    await finished;
+  };
+  let bytes = 0;
+  try {
+    const layout = Buffer.from(JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
+    await addEntry('oci-layout', layout.length, layout);
+    for (const [digest, size] of blobs) {
+      const content = size <= MAX_DOCUMENT_BYTES ? await readBlobVerified(root, digest) : await openBlobStream(root, digest, size);
+      await addEntry(`blobs/sha256/${digest.slice(7)}`, size, content);
+      bytes += size;
+    }
+    const indexBytes = Buffer.from(`${JSON.stringify(index, null, 2)}\n`);
+    await addEntry('index.json', indexBytes.length, indexBytes);
+    pack.finalize();
+    await written;
+    const handle = await open(temp, 'r+');
+    await handle.sync().finally(() => handle.close());
+    await rename(temp, out);
+    await fsyncDir(posix.dirname(out));
+  } catch (error) {
+    pack.destroy();
+    await written.catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return { out, refs: versions.map((v) => v.ref), blobs: blobs.size, bytes };
+}
+
+function unsafe(file: string, name: string, why: string): MlshipError {
+  return new MlshipError(ErrorCode.unsafeArchive, `refusing ${file}: entry "${name}" ${why}`, {
+    hint: 'the archive is damaged or hostile; import only archives made by `mlship registry export` or an OCI tool',
+    exitCode: ExitCode.usage,
+  });
+}
+
+type EntryAction = 'read' | 'skip';
+
+/** Decides what to do with a tar entry; anything that could write outside the target is refused. */
+export function checkArchiveEntry(file: string, header: { name: string; type?: string | null; linkname?: string | null }): EntryAction {
+  const name = header.name.replace(/^(\.\/)+/, '');
+  if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name) || name.includes('\\')) throw unsafe(file, header.name, 'has an absolute path');
+  if (name.split('/').includes('..')) throw unsafe(file, header.name, 'climbs out of the target with ".."');
+  if (name.includes('\0')) throw unsafe(file, header.name, 'contains a NUL byte');
+  switch (header.type ?? 'file') {
+    case 'file':
+    case 'contiguous-file':
+      return 'read';
+    case 'directory':
+    case 'pax-header':
+    case 'pax-global-header':
+      return 'skip';
+    case 'symlink':
+    case 'link': {
+      const target = header.linkname ?? '';
+      const resolved = header.type === 'symlink' ? posix.normalize(posix.join(posix.dirname(name), target)) : posix.normalize(target);
+      if (target.startsWith('/') || resolved === '..' || resolved.startsWith('../')) throw unsafe(file, header.name, `is a link to "${target}", outside the archive`);
+      return 'skip'; // an OCI layout has no links; one that stays inside is ignored
+    }
+    default:
+      throw unsafe(file, header.name, `is a ${header.type} entry`);
+  }
+}
+
+async function readSmall(stream: AsyncIterable<unknown>, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new MlshipError(ErrorCode.usage, `${what} is larger than ${limit} bytes`, { exitCode: ExitCode.usage });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface ImportResult extends AddVersionsResult {
+  file: string;
+  blobs: number;
+}
+
+/**
+ * Imports an OCI layout tarball (plain or gzip) made by `exportArtifacts`. Every blob is verified against
+ * its name; entries with absolute paths, `..`, or links leaving the target are refused. All versions are
+ * added at once or none.
+ */
+export async function importArchive(options: { registry: string; file: string }): Promise<ImportResult> {
+  const root = options.registry;
+  const file = resolve(options.file);
+  const source = createReadStream(file);
+  const head = await new Promise<Buffer>((done, fail) => {
+    source.once('readable', () => {
+      const chunk = (source.read(2) as Buffer | null) ?? Buffer.alloc(0);
+      source.unshift(chunk);
+      done(chunk);
+    });
+    source.once('error', (error) => fail(fromFsError(error, file, 'cannot import')));
+  });
+  const gzipped = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const extract = tar.extract();
+  const input = gzipped ? source.pipe(createGunzip()) : source.pipe(new PassThrough());
+  input.on('error', (error) => extract.destroy(error));
+  input.pipe(extract);
+
+  const unregister = await registerWriter(root);
+  try {
+    let indexBytes: Buffer | undefined;
+    let layoutOk = false;
+    let blobCount = 0;
+    try {
+      for await (const tarEntry of extract) {
+        const header = tarEntry.header;
+        const entry = tarEntry as unknown as Readable;
+        const action = checkArchiveEntry(file, header);
+        const name = header.name.replace(/^(\.\/)+/, '');
+        if (action === 'skip') {
+          entry.resume();
+          continue;
+        }
+        if (name === 'index.json') {
+          indexBytes = await readSmall(entry, MAX_DOCUMENT_BYTES, 'index.json');
+        } else if (name === 'oci-layout') {
+          const layout = (await readSmall(entry, 4096, 'oci-layout')).toString('utf8');
+          layoutOk = /"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout);
+        } else if (/^blobs\/sha256\/[0-9a-f]{64}$/.test(name)) {
+          await writeBlob(root, entry, { expected: `sha256:${name.slice('blobs/sha256/'.length)}` });
+          blobCount += 1;
+        } else {
+          entry.resume();
+        }
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('MLSHIP_E_')) throw error;
+      throw new MlshipError(ErrorCode.usage, `${file} is not a readable tar archive: ${(error as Error).message}`, {
+        hint: 'pass a tarball made by `mlship registry export`',
+        exitCode: ExitCode.usage,
+      });
+    }
+    if (!indexBytes || !layoutOk) {
+      throw new MlshipError(ErrorCode.usage, `${file} is not an OCI image layout (${!indexBytes ? 'no index.json' : 'bad oci-layout'})`, {
+        hint: 'pass a tarball made by `mlship registry export`',
+        exitCode: ExitCode.usage,
+      });
+    }
+    const index = parseIndex(file, indexBytes.toString('utf8'));
+    const incoming: IncomingVersion[] = [];
+    for (const entry of index.manifests as Descriptor[]) {
+      const facts = entryFacts(entry);
+      if (!facts || facts.alias !== undefined) continue;
+      incoming.push(await loadIncoming(root, entry.digest, entry.size, file));
+    }
+    const added = await addVersions(root, incoming);
+    return { file, blobs: blobCount, ...added };
+  } finally {
+    await unregister();
+  }
+}
+

@@ -1,0 +1,189 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ErrorCode,
+  ExitCode,
+  MlshipError,
+  createSha256,
+  fsyncDir,
+  isDigest,
+  tempPathFor,
+  TEMP_PREFIX,
+  type Digest,
+} from '@mlship/core';
+import { blobPath, registryPaths } from './layout.js';
+
+/** Chunk size for streaming blobs: large enough for throughput, small enough for bounded memory. */
+const CHUNK = 1 << 22;
+/** Manifests and configs are read whole; anything bigger is not one of them. */
+export const MAX_DOCUMENT_BYTES = 16 << 20;
+
+export function integrityError(digest: string, actual: string, where: string): MlshipError {
+  return new MlshipError(ErrorCode.integrity, `integrity check failed for blob ${digest} (${where}): content hashes to ${actual}`, {
+    hint: 'the stored bytes are corrupt; run `mlship registry verify`, then restore the artifact from an export or a remote',
+    exitCode: ExitCode.runtime,
+    details: { digest, actual },
+  });
+}
+
+export function missingBlobError(digest: string): MlshipError {
+  return new MlshipError(ErrorCode.registryCorrupt, `blob ${digest} is missing from the registry`, {
+    hint: 'run `mlship registry verify`; restore the artifact from an export or a remote',
+    exitCode: ExitCode.runtime,
+    details: { digest },
+  });
+}
+
+export type BlobSource = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export interface WrittenBlob {
+  digest: Digest;
+  size: number;
+}
+
+/**
+ * Stores content as a blob: streamed to a temp file while hashed, fsynced, then renamed to its digest.
+ * With `expected`, content that hashes otherwise is refused and nothing is stored.
+ * A blob already present is replaced by the new, verified copy (healing a corrupt one).
+ */
+export async function writeBlob(
+  root: string,
+  source: BlobSource,
+  options: { expected?: Digest; onBytes?: (bytes: number) => void } = {},
+): Promise<WrittenBlob> {
+  const dir = registryPaths(root).blobs;
+  const temp = tempPathFor(`${dir}/blob`);
+  const hash = createSha256();
+  let size = 0;
+  const hashing = new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      hash.update(chunk);
+      size += chunk.length;
+      options.onBytes?.(size);
+      done(null, chunk);
+    },
+  });
+  const input =
+    typeof source === 'string'
+      ? createReadStream(source, { highWaterMark: CHUNK })
+      : source instanceof Uint8Array
+        ? Readable.from([source])
+        : source;
+  const output = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK });
+  try {
+    await pipeline(input, hashing, output);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  const digest: Digest = `sha256:${hash.digest('hex')}`;
+  if (options.expected !== undefined && options.expected !== digest) {
+    await unlink(temp).catch(() => undefined);
+    throw integrityError(options.expected, digest, 'received content');
+  }
+  // Renaming over an existing blob is atomic and replaces a corrupt copy with good bytes.
+  await rename(temp, blobPath(root, digest));
+  await fsyncDir(dir);
+  return { digest, size };
+}
+
+export async function hasBlob(root: string, digest: Digest): Promise<boolean> {
+  return (await stat(blobPath(root, digest)).catch(() => undefined))?.isFile() === true;
+}
+
+/** Reads a small blob whole and checks its digest; a mismatch is an integrity error. */
+export async function readBlobVerified(root: string, digest: Digest, maxBytes = MAX_DOCUMENT_BYTES): Promise<Buffer> {
+  const path = blobPath(root, digest);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw missingBlobError(digest);
+  if (info.size > maxBytes) {
+    throw new MlshipError(ErrorCode.registryCorrupt, `blob ${digest} is ${info.size} bytes, too large for a manifest or config`, {
+      hint: 'run `mlship registry verify`',
+      exitCode: ExitCode.runtime,
+    });
+  }
+  const bytes = await readFile(path);
+  const actual: Digest = `sha256:${createSha256().update(bytes).digest('hex')}`;
+  if (actual !== digest) throw integrityError(digest, actual, path);
+  return bytes;
+}
+
+/**
+ * Streams a blob out, hashing as it goes; the stream errors with MLSHIP_E_INTEGRITY at its end when the
+ * bytes do not match the digest. Consumers must treat what they got as invalid on any error (see
+ * `extractArtifact`, which writes to a temp file and renames only verified content).
+ */
+export async function openBlobStream(root: string, digest: Digest, expectedSize?: number): Promise<Readable> {
+  const path = blobPath(root, digest);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw missingBlobError(digest);
+  const hash = createSha256();
+  let size = 0;
+  const verify = new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest || (expectedSize !== undefined && size !== expectedSize)) {
+        done(integrityError(digest, actual, path));
+      } else {
+        done();
+      }
+    },
+  });
+  const input = createReadStream(path, { highWaterMark: CHUNK });
+  input.on('error', (error) => verify.destroy(error));
+  return input.pipe(verify);
+}
+
+export interface BlobFile {
+  digest: Digest;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Lists stored blobs; temp files and stray names are reported apart. */
+export async function listBlobs(root: string): Promise<{ blobs: BlobFile[]; temps: BlobFile[]; strays: string[] }> {
+  const dir = registryPaths(root).blobs;
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  const blobs: BlobFile[] = [];
+  const temps: BlobFile[] = [];
+  const strays: string[] = [];
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    const info = await stat(path).catch(() => undefined);
+    if (!info) continue; // removed meanwhile
+    const digest = `sha256:${name}`;
+    if (name.startsWith(TEMP_PREFIX)) temps.push({ digest: digest as Digest, path, size: info.size, mtimeMs: info.mtimeMs });
+    else if (isDigest(digest) && info.isFile()) blobs.push({ digest, path, size: info.size, mtimeMs: info.mtimeMs });
+    else strays.push(path);
+  }
+  return { blobs, temps, strays };
+}
+
+/** Re-hashes one stored blob. */
+export async function hashStoredBlob(path: string, onBytes?: (bytes: number) => void): Promise<Digest> {
+  const hash = createSha256();
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
+    hash.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}

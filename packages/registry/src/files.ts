@@ -1,0 +1,68 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCode, ExitCode, MlshipError, fsyncDir, tempPathFor } from '@mlship/core';
+import { openBlobStream } from './blobs.js';
+import { resolveRef } from './resolve.js';
+import type { ArtifactFile, ArtifactVersion } from './types.js';
+
+function pickFile(artifact: ArtifactVersion, name: string): ArtifactFile {
+  const file = artifact.files.find((f) => f.name === name);
+  if (!file) {
+    throw new MlshipError(ErrorCode.fileNotFound, `${artifact.ref} has no file "${name}"`, {
+      hint: `its files: ${artifact.files.map((f) => f.name).join(', ')}`,
+      exitCode: ExitCode.usage,
+    });
+  }
+  return file;
+}
+
+/**
+ * Streams one file of an artifact out. The stream fails with MLSHIP_E_INTEGRITY at its end when the
+ * stored bytes are corrupt, so a consumer must discard what it read on error.
+ */
+export async function openArtifactFile(
+  root: string,
+  ref: string | ArtifactVersion,
+  name: string,
+): Promise<{ file: ArtifactFile; stream: Readable }> {
+  const artifact = typeof ref === 'string' ? await resolveRef(root, ref) : ref;
+  const file = pickFile(artifact, name);
+  return { file, stream: await openBlobStream(root, file.digest, file.size) };
+}
+
+/**
+ * Writes an artifact's files (or the named ones) into `outDir`. Each goes to a temp file and is
+ * renamed into place only once its digest checks out: corrupt bytes never reach the target path.
+ */
+export async function extractArtifact(options: {
+  registry: string;
+  ref: string;
+  outDir: string;
+  files?: string[];
+}): Promise<{ ref: string; digest: string; files: Array<ArtifactFile & { path: string }> }> {
+  const artifact = await resolveRef(options.registry, options.ref);
+  const chosen = options.files && options.files.length > 0 ? options.files.map((n) => pickFile(artifact, n)) : artifact.files;
+  const outDir = resolve(options.outDir);
+  const written: Array<ArtifactFile & { path: string }> = [];
+  for (const file of chosen) {
+    const target = join(outDir, file.name);
+    if (!target.startsWith(outDir + sep)) throw new Error(`file name escapes the output directory: ${file.name}`);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    try {
+      await pipeline(await openBlobStream(options.registry, file.digest, file.size), createWriteStream(temp, { flags: 'wx' }));
+      const handle = await open(temp, 'r+');
+      await handle.sync().finally(() => handle.close());
+      await rename(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await fsyncDir(dirname(target));
+    written.push({ ...file, path: target });
+  }
+  return { ref: artifact.ref, digest: artifact.digest, files: written };
+}

@@ -1,0 +1,75 @@
+import { readFile, unlink } from 'node:fs/promises';
+import { ErrorCode, ExitCode, MlshipError, fsyncDir, type Digest } from '@mlship/core';
+import { listBlobs } from './blobs.js';
+import { readIndex } from './index-file.js';
+import { blobPath, registryPaths } from './layout.js';
+import { oldestLiveWriter, withRegistryLock } from './lock.js';
+import { MediaType } from './media-types.js';
+import type { Descriptor, OciIndex, OciManifest } from './types.js';
+
+/** Blobs reachable from the index: manifests, nested indexes, configs and layers. */
+export async function reachableBlobs(root: string, index: OciIndex): Promise<Set<Digest>> {
+  const reachable = new Set<Digest>();
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    if (reachable.has(descriptor.digest)) return;
+    reachable.add(descriptor.digest);
+    let document: Partial<OciManifest & OciIndex>;
+    try {
+      document = JSON.parse(await readFile(blobPath(root, descriptor.digest), 'utf8')) as Partial<OciManifest & OciIndex>;
+    } catch (error) {
+      // Without a readable manifest we cannot know what it keeps alive: refuse rather than guess.
+      throw new MlshipError(ErrorCode.registryCorrupt, `cannot read manifest ${descriptor.digest}: ${(error as Error).message}`, {
+        hint: 'run `mlship registry verify` and repair the store before collecting garbage',
+        exitCode: ExitCode.runtime,
+      });
+    }
+    if (descriptor.mediaType === MediaType.imageIndex || Array.isArray(document.manifests)) {
+      for (const child of document.manifests ?? []) await visit(child);
+    }
+    if (document.config) reachable.add(document.config.digest);
+    for (const layer of document.layers ?? []) reachable.add(layer.digest);
+  };
+  for (const entry of index.manifests) await visit(entry);
+  return reachable;
+}
+
+export interface GcReport {
+  dryRun: boolean;
+  removed: Array<{ digest: Digest; size: number }>;
+  bytesFreed: number;
+  tempFilesRemoved: number;
+  /** Unreferenced blobs kept because a put still in progress may be about to reference them. */
+  keptForWriters: number;
+}
+
+/**
+ * Removes blobs that no manifest references, and temp files left by crashed writers. Runs under the
+ * registry lock; blobs written since the oldest put in progress started are kept (see lock.ts).
+ */
+export async function gcRegistry(options: { registry: string; dryRun?: boolean }): Promise<GcReport> {
+  const root = options.registry;
+  return withRegistryLock(root, async (assertHeld) => {
+    const reachable = await reachableBlobs(root, await readIndex(root));
+    const cutoff = (await oldestLiveWriter(root)) - 1000;
+    const { blobs, temps } = await listBlobs(root);
+    const report: GcReport = { dryRun: options.dryRun === true, removed: [], bytesFreed: 0, tempFilesRemoved: 0, keptForWriters: 0 };
+    for (const blob of blobs) {
+      if (reachable.has(blob.digest)) continue;
+      if (blob.mtimeMs >= cutoff) {
+        report.keptForWriters += 1;
+        continue;
+      }
+      report.removed.push({ digest: blob.digest, size: blob.size });
+      report.bytesFreed += blob.size;
+    }
+    const staleTemps = temps.filter((temp) => temp.mtimeMs < cutoff);
+    report.tempFilesRemoved = staleTemps.length;
+    if (!report.dryRun) {
+      assertHeld();
+      for (const blob of report.removed) await unlink(blobPath(root, blob.digest)).catch(() => undefined);
+      for (const temp of staleTemps) await unlink(temp.path).catch(() => undefined);
+      await fsyncDir(registryPaths(root).blobs);
+    }
+    return report;
+  });
+}

@@ -1,0 +1,16 @@
+export * from './types.js';
+export { MediaType, Annotation, artifactTypeOf } from './media-types.js';
+export { findRegistry, initRegistry, registryPaths, blobPath, MLSHIP_DIR, type InitResult } from './layout.js';
+export { readIndex } from './index-file.js';
+export { putArtifact, contentDigestOf, type PutOptions, type PutResult, type FileInput } from './put.js';
+export { resolveRef, listArtifacts, type ListOptions } from './resolve.js';
+export { openArtifactFile, extractArtifact } from './files.js';
+export { tagArtifact, untagArtifact, type TagResult } from './aliases.js';
+export { buildLineage, renderLineageText, renderLineageDot, renderLineageMermaid, type LineageNode } from './lineage.js';
+export { verifyRegistry, type VerifyReport, type VerifyProblem } from './verify.js';
+export { gcRegistry, type GcReport } from './gc.js';
+export { exportArtifacts, importArchive, checkArchiveEntry, type ExportResult, type ImportResult } from './archive.js';
+export { pushArtifact, type PushResult } from './remote/push.js';
+export { pullArtifact, type PullResult } from './remote/pull.js';
+export { parseOciLocation, type OciLocation } from './remote/oci-url.js';
+export { findCredentials } from './remote/auth.js';

@@ -1,0 +1,204 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  ErrorCode,
+  ExitCode,
+  MlshipError,
+  captureEnvironment,
+  captureGit,
+  digestOf,
+  fromFsError,
+  parseRef,
+  versionRef,
+  type ArtifactKind,
+  type Digest,
+  type EnvironmentFacts,
+  type GitFacts,
+} from '@mlship/core';
+import { hasBlob, writeBlob, type BlobSource } from './blobs.js';
+import { buildCatalog, latestVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { registerWriter, withRegistryLock } from './lock.js';
+import { Annotation, MediaType, artifactTypeOf } from './media-types.js';
+import { findVersionEntry } from './resolve.js';
+import type { ArtifactFile, ArtifactMetadata, Descriptor, OciManifest, ParentLink } from './types.js';
+
+/** A file to store: from a path on disk, or from bytes or a stream with the name to give it. */
+export type FileInput =
+  | { path: string; name?: string; mediaType?: string }
+  | { name: string; data: Uint8Array | string | Readable; mediaType?: string };
+
+export interface PutOptions {
+  registry: string;
+  kind: ArtifactKind;
+  name: string;
+  files: FileInput[];
+  /** Refs of the artifacts this one derives from; each is resolved and recorded with its digest. */
+  parents?: string[];
+  params?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  status?: 'ok' | 'failed';
+  extra?: Record<string, unknown>;
+  /** Git facts to record; by default those of the working directory. */
+  git?: GitFacts | null;
+  environment?: EnvironmentFacts;
+  onProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
+}
+
+export interface PutResult {
+  ref: string;
+  kind: ArtifactKind;
+  name: string;
+  version: number;
+  digest: Digest;
+  contentDigest: Digest;
+  files: ArtifactFile[];
+}
+
+/** A file name inside an artifact: relative, `/`-separated, no `.` or `..` segments. */
+const FILE_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._+-]+(?:\/[A-Za-z0-9._+-]+)*$/;
+
+function checkFileNames(names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!FILE_NAME.test(name) || name.length > 255) {
+      throw new MlshipError(ErrorCode.usage, `bad file name "${name}" in an artifact`, {
+        hint: 'file names use letters, digits, ".", "_", "+" and "-", with "/" between folders',
+        exitCode: ExitCode.usage,
+      });
+    }
+    if (seen.has(name)) {
+      throw new MlshipError(ErrorCode.usage, `two files are named "${name}"`, {
+        hint: 'rename one of them; files in one artifact need distinct names',
+        exitCode: ExitCode.usage,
+      });
+    }
+    seen.add(name);
+  }
+}
+
+/** Digest over the file names and digests, independent of metadata and time. */
+export function contentDigestOf(files: Array<{ name: string; digest: Digest }>): Digest {
+  const lines = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => `${f.name}\0${f.digest}\n`);
+  return digestOf(lines.join(''));
+}
+
+async function resolveParents(root: string, parents: string[]): Promise<ParentLink[]> {
+  if (parents.length === 0) return [];
+  const catalog = buildCatalog(await readIndex(root));
+  return parents.map((text) => {
+    const ref = parseRef(text);
+    const { entry, version } = findVersionEntry(catalog, ref);
+    return { ref: versionRef(ref.kind, ref.name, version), digest: entry.digest };
+  });
+}
+
+/**
+ * Stores files as the next version of `<kind>/<name>`. Blobs stream in (bounded memory), then the
+ * version number is taken and index.json rewritten under the registry lock: a crash leaves either
+ * no new version or a complete one.
+ */
+export async function putArtifact(options: PutOptions): Promise<PutResult> {
+  const root = options.registry;
+  if (options.files.length === 0) {
+    throw new MlshipError(ErrorCode.usage, 'no files to store', { hint: 'name at least one file', exitCode: ExitCode.usage });
+  }
+  const names = options.files.map((file) => file.name ?? basename((file as { path: string }).path));
+  checkFileNames(names);
+  const sizes: Array<number | undefined> = [];
+  for (const file of options.files) {
+    if ('path' in file) {
+      const info = await stat(file.path).catch((error: unknown) => {
+        throw fromFsError(error, file.path, 'cannot store file');
+      });
+      if (!info.isFile()) throw fromFsError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file.path, 'cannot store file');
+      sizes.push(info.size);
+    } else {
+      sizes.push(typeof file.data === 'string' || file.data instanceof Uint8Array ? Buffer.byteLength(file.data) : undefined);
+    }
+  }
+  const parents = await resolveParents(root, options.parents ?? []);
+  const git = options.git !== undefined ? options.git : await captureGit();
+  const environment = options.environment ?? captureEnvironment();
+
+  const unregister = await registerWriter(root);
+  try {
+    const layers: Descriptor[] = [];
+    const files: ArtifactFile[] = [];
+    for (const [position, file] of options.files.entries()) {
+      const name = names[position]!;
+      const source: BlobSource = 'path' in file ? file.path : typeof file.data === 'string' ? Buffer.from(file.data) : file.data;
+      const written = await writeBlob(root, source, {
+        onBytes: (bytes) => options.onProgress?.({ file: name, bytes, totalBytes: sizes[position] }),
+      }).catch((error: unknown) => {
+        throw 'path' in file ? fromFsError(error, file.path, 'cannot store file') : error;
+      });
+      const mediaType = file.mediaType ?? MediaType.file;
+      layers.push({ mediaType, digest: written.digest, size: written.size, annotations: { [Annotation.title]: name } });
+      files.push({ name, digest: written.digest, size: written.size, mediaType });
+    }
+    const contentDigest = contentDigestOf(files);
+
+    return await withRegistryLock(root, async (assertHeld) => {
+      const index = await readIndex(root);
+      const version = latestVersion(buildCatalog(index), options.kind, options.name) + 1;
+      const created = new Date().toISOString();
+      const metadata: ArtifactMetadata = {
+        schemaVersion: 1,
+        kind: options.kind,
+        name: options.name,
+        version,
+        created,
+        contentDigest,
+        ...(options.status ? { status: options.status } : {}),
+        parents,
+        params: options.params ?? {},
+        metrics: options.metrics ?? {},
+        labels: options.labels ?? {},
+        git,
+        environment,
+        ...(options.extra ? { extra: options.extra } : {}),
+      };
+      const configBytes = Buffer.from(JSON.stringify(metadata));
+      const config = await writeBlob(root, configBytes);
+      const manifest: OciManifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.imageManifest,
+        artifactType: artifactTypeOf(options.kind),
+        config: { mediaType: MediaType.metadata, digest: config.digest, size: config.size },
+        layers,
+        annotations: { [Annotation.created]: created, [Annotation.refName]: versionRef(options.kind, options.name, version) },
+      };
+      const manifestBlob = await writeBlob(root, Buffer.from(JSON.stringify(manifest)));
+      // A concurrent gc may have removed a layer written before the lock was taken.
+      for (const layer of layers) {
+        if (!(await hasBlob(root, layer.digest))) {
+          throw new MlshipError(ErrorCode.conflict, `blob ${layer.digest} vanished before the version was committed`, {
+            hint: 'a concurrent `registry gc` removed it; run the command again',
+            exitCode: ExitCode.runtime,
+          });
+        }
+      }
+      index.manifests.push(
+        versionEntry(
+          { digest: manifestBlob.digest, size: manifestBlob.size, artifactType: manifest.artifactType },
+          { kind: options.kind, name: options.name, version, created },
+        ),
+      );
+      assertHeld();
+      await writeIndex(root, index);
+      return {
+        ref: versionRef(options.kind, options.name, version),
+        kind: options.kind,
+        name: options.name,
+        version,
+        digest: manifestBlob.digest,
+        contentDigest,
+        files,
+      };
+    });
+  } finally {
+    await unregister();
+  }
+}

@@ -1,0 +1,147 @@
+import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { findCredentials, parseChallenge, type Credentials } from './auth.js';
+import { formatOciLocation, isLoopbackHost, type OciLocation } from './oci-url.js';
+
+export interface ClientOptions {
+  /** Plain HTTP, allowed on loopback hosts only. */
+  insecure?: boolean;
+  /** `pull` or `pull,push`: the scope asked of a bearer token service. */
+  actions: 'pull' | 'pull,push';
+  env?: NodeJS.ProcessEnv;
+}
+
+type BodyFactory = () => Uint8Array | ReadableStream<Uint8Array>;
+
+export interface RequestOptions {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+  /** A path under the registry (`/v2/…`) or an absolute URL it handed back (upload locations). */
+  path: string;
+  headers?: Record<string, string>;
+  /** Recreated on a retry after an auth challenge. */
+  body?: BodyFactory;
+  /** Status codes that are answers rather than errors. */
+  accept: number[];
+}
+
+/** A minimal client of the OCI distribution API with Basic and Bearer (token service) auth. */
+export class OciClient {
+  readonly base: string;
+  private authorization: string | undefined;
+  private credentials: Credentials | undefined | null = null;
+
+  constructor(
+    readonly location: OciLocation,
+    private readonly options: ClientOptions,
+  ) {
+    if (options.insecure && !isLoopbackHost(location.host)) {
+      throw new MlshipError(ErrorCode.usage, `--insecure (plain HTTP) is only allowed for loopback hosts, not ${location.host}`, {
+        hint: 'serve the registry over HTTPS, or reach it through 127.0.0.1',
+        exitCode: ExitCode.usage,
+      });
+    }
+    this.base = `${options.insecure ? 'http' : 'https'}://${location.host}`;
+  }
+
+  repoPath(suffix: string): string {
+    return `/v2/${this.location.repository}/${suffix}`;
+  }
+
+  private async fetchOnce(options: RequestOptions): Promise<Response> {
+    const url = /^https?:\/\//.test(options.path) ? options.path : `${this.base}${options.path}`;
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (this.authorization) headers.authorization = this.authorization;
+    const body = options.body?.();
+    try {
+      return await fetch(url, {
+        method: options.method,
+        headers,
+        ...(body !== undefined ? { body, duplex: 'half' } : {}),
+        redirect: 'follow',
+      } as RequestInit);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+      const tlsHint = /SSL|TLS|EPROTO|wrong version/i.test(String(cause?.message ?? detail));
+      throw new MlshipError(ErrorCode.remote, `cannot reach ${formatOciLocation(this.location)}: ${detail}`, {
+        hint: tlsHint && !this.options.insecure
+          ? 'the registry may speak plain HTTP; pass --insecure for a registry on loopback'
+          : 'check that the registry is running and the address is right',
+        exitCode: ExitCode.runtime,
+        cause: error,
+      });
+    }
+  }
+
+  private async authenticate(challengeHeader: string | null): Promise<void> {
+    if (this.credentials === null) this.credentials = await findCredentials(this.location.host, this.options.env);
+    const credentials = this.credentials;
+    const challenge = parseChallenge(challengeHeader ?? 'Basic');
+    const basic =
+      credentials?.username !== undefined ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password ?? ''}`).toString('base64')}` : undefined;
+    if (challenge.scheme === 'basic') {
+      if (!basic) throw this.authError('the registry wants a user name and password, and none is configured');
+      this.authorization = basic;
+      return;
+    }
+    if (challenge.scheme !== 'bearer' || !challenge.params.realm) {
+      throw this.authError(`unsupported authentication challenge "${challengeHeader}"`);
+    }
+    const tokenUrl = new URL(challenge.params.realm);
+    if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
+    tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${this.location.repository}:${this.options.actions}`);
+    let response: Response;
+    try {
+      response = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+    } catch (error) {
+      throw this.authError(`cannot reach the token service ${tokenUrl.origin}: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw this.authError(`the token service answered ${response.status}`);
+    const body = (await response.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw this.authError('the token service returned no token');
+    this.authorization = `Bearer ${token}`;
+  }
+
+  private authError(why: string): MlshipError {
+    const where = this.credentials?.source ? ` (credentials from ${this.credentials.source})` : '';
+    return new MlshipError(ErrorCode.remoteAuth, `authentication with ${this.location.host} failed: ${why}${where}`, {
+      hint: `log in with \`podman login ${this.location.host}\` or \`skopeo login\`; mlship reads the same auth file`,
+      exitCode: ExitCode.usage,
+    });
+  }
+
+  /** Sends a request; answers a 401 challenge once (with credentials from the auth files) and retries. */
+  async request(options: RequestOptions): Promise<Response> {
+    let response = await this.fetchOnce(options);
+    if (response.status === 401) {
+      await response.body?.cancel();
+      const hadAuthorization = this.authorization !== undefined;
+      await this.authenticate(response.headers.get('www-authenticate'));
+      response = await this.fetchOnce(options);
+      if (response.status === 401) {
+        await response.body?.cancel();
+        throw this.authError(hadAuthorization ? 'credentials expired or were refused' : 'credentials were refused');
+      }
+    }
+    if (response.status === 403) {
+      await response.body?.cancel();
+      throw this.authError(`permission denied for ${options.method} ${this.location.repository}`);
+    }
+    if (!options.accept.includes(response.status)) {
+      const text = await response.text().catch(() => '');
+      let detail = text.slice(0, 300);
+      try {
+        const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+        if (parsed.errors?.length) detail = parsed.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+      } catch {
+        // not a JSON error body
+      }
+      throw new MlshipError(ErrorCode.remote, `${options.method} ${this.location.repository} answered ${response.status} ${detail}`.trim(), {
+        hint: 'check the repository name and your permissions on the registry',
+        exitCode: ExitCode.runtime,
+        details: { status: response.status },
+      });
+    }
+    return response;
+  }
+}

@@ -1,0 +1,87 @@
+import type { ArtifactKind, Digest, EnvironmentFacts, GitFacts } from '@mlship/core';
+
+export interface Descriptor {
+  mediaType: string;
+  digest: Digest;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface OciIndex {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface OciManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  artifactType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface ParentLink {
+  /** The parent as a version ref, e.g. `datasets/iris:1`. */
+  ref: string;
+  /** The parent's manifest digest: lineage survives renames, aliases and moves between registries. */
+  digest: Digest;
+}
+
+/** The config blob of every artifact version. */
+export interface ArtifactMetadata {
+  schemaVersion: 1;
+  kind: ArtifactKind;
+  name: string;
+  version: number;
+  created: string;
+  /** Digest over the file names and digests alone: equal files give an equal content digest. */
+  contentDigest: Digest;
+  /** `failed` when a gate refused the version; it is stored all the same. */
+  status?: 'ok' | 'failed';
+  parents: ParentLink[];
+  params?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  /** Free key=value labels (`registry put --meta`). */
+  labels?: Record<string, string>;
+  git?: GitFacts | null;
+  environment?: EnvironmentFacts;
+  /** Command-specific facts (schemas, reports…), documented by the command that writes them. */
+  extra?: Record<string, unknown>;
+}
+
+export interface ArtifactFile {
+  name: string;
+  digest: Digest;
+  size: number;
+  mediaType: string;
+}
+
+/** One stored version, resolved. */
+export interface ArtifactVersion {
+  /** Canonical version ref, e.g. `models/iris:3`. */
+  ref: string;
+  kind: ArtifactKind;
+  name: string;
+  version: number;
+  /** Manifest digest: the identity of this version. */
+  digest: Digest;
+  size: number;
+  aliases: string[];
+  files: ArtifactFile[];
+  metadata: ArtifactMetadata;
+}
+
+/** A row of `registry list`: read from index.json alone, so listing stays fast. */
+export interface ArtifactSummary {
+  ref: string;
+  kind: ArtifactKind;
+  name: string;
+  version: number;
+  digest: Digest;
+  created: string | null;
+  aliases: string[];
+}

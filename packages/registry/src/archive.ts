@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -157,22 +157,24 @@ export interface ImportResult extends AddVersionsResult {
 export async function importArchive(options: { registry: string; file: string }): Promise<ImportResult> {
   const root = options.registry;
   const file = resolve(options.file);
+  const head = Buffer.alloc(2);
+  try {
+    const handle = await open(file, 'r');
+    await handle.read(head, 0, 2, 0).finally(() => handle.close());
+  } catch (error) {
+    throw fromFsError(error, file, 'cannot import');
+  }
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  const unregister = await registerWriter(root);
+  // No await between piping into the extractor and iterating it: entries emitted before the
+  // iterator listens would be lost and the extraction would stall.
   const source = createReadStream(file);
-  const head = await new Promise<Buffer>((done, fail) => {
-    source.once('readable', () => {
-      const chunk = (source.read(2) as Buffer | null) ?? Buffer.alloc(0);
-      source.unshift(chunk);
-      done(chunk);
-    });
-    source.once('error', (error) => fail(fromFsError(error, file, 'cannot import')));
-  });
-  const gzipped = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
   const extract = tar.extract();
-  const input = gzipped ? source.pipe(createGunzip()) : source.pipe(new PassThrough());
-  input.on('error', (error) => extract.destroy(error));
+  const input = gzipped ? source.pipe(createGunzip()) : source;
+  input.on('error', (error: Error) => extract.destroy(error));
+  if (gzipped) source.on('error', (error: Error) => extract.destroy(error));
   input.pipe(extract);
 
-  const unregister = await registerWriter(root);
   try {
     let indexBytes: Buffer | undefined;
     let layoutOk = false;

@@ -1,1 +1,3 @@
-export {};
+export * from './temp.js';
+export * from './cli.js';
+export * from './oci-registry.js';

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+/** The repository root (test-utils lives in packages/test-utils/src or dist). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The built CLI, as users run it. */
+export const MLSHIP_BIN = join(REPO_ROOT, 'bin', 'mlship');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `bin/mlship` in `cwd` (no shell) and captures everything; never throws on exit codes. */
+export async function runMlship(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
+  if (!existsSync(join(REPO_ROOT, 'packages', 'cli', 'dist', 'bundle', 'mlship.js'))) {
+    throw new Error('the CLI is not built: run `pnpm run build` before the tests');
+  }
+  const result = await execa(process.execPath, [MLSHIP_BIN, ...args], {
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', MLSHIP_REGISTRY: undefined, ...options.env },
+    extendEnv: true,
+    reject: false,
+    timeout: options.timeoutMs ?? 60_000,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}

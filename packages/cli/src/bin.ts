@@ -1,3 +1,4 @@
 import { run } from './main.js';
 
-await run();
+// run() sets process.exitCode and never rejects.
+void run();

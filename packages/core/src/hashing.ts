@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** Digests are OCI-style strings: `sha256:<64 lowercase hex>`. */
 export type Digest = `sha256:${string}`;
@@ -22,13 +22,25 @@ export function hexOf(digest: Digest): string {
   return digest.slice('sha256:'.length);
 }
 
-/** Streams a file through SHA-256; memory stays bounded whatever its size. */
-export async function digestFile(path: string): Promise<{ digest: Digest; size: number }> {
+/** Read size for hashing files: one buffer, reused, so hashing a huge file allocates almost nothing. */
+const HASH_CHUNK = 1 << 22;
+
+/** Hashes a file with one reused buffer; memory stays bounded whatever its size. */
+export async function digestFile(path: string, onBytes?: (bytes: number) => void): Promise<{ digest: Digest; size: number }> {
   const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(HASH_CHUNK);
+  const handle = await open(path, 'r');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, HASH_CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+      onBytes?.(size);
+    }
+  } finally {
+    await handle.close();
   }
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }

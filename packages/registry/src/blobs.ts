@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -7,6 +7,7 @@ import {
   ExitCode,
   MlshipError,
   createSha256,
+  digestFile,
   fsyncDir,
   isDigest,
   tempPathFor,
@@ -55,37 +56,14 @@ export async function writeBlob(
 ): Promise<WrittenBlob> {
   const dir = registryPaths(root).blobs;
   const temp = tempPathFor(`${dir}/blob`);
-  const hash = createSha256();
-  let size = 0;
-  const hashing = new Transform({
-    highWaterMark: CHUNK,
-    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-      hash.update(chunk);
-      size += chunk.length;
-      options.onBytes?.(size);
-      done(null, chunk);
-    },
-  });
-  const input =
-    typeof source === 'string'
-      ? createReadStream(source, { highWaterMark: CHUNK })
-      : source instanceof Uint8Array
-        ? Readable.from([source])
-        : source;
-  const output = createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK });
+  let digest: Digest;
+  let size: number;
   try {
-    await pipeline(input, hashing, output);
-    const handle = await open(temp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    ({ digest, size } = typeof source === 'string' ? await copyFileIn(source, temp, options.onBytes) : await streamIn(source, temp, options.onBytes));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  const digest: Digest = `sha256:${hash.digest('hex')}`;
   if (options.expected !== undefined && options.expected !== digest) {
     await unlink(temp).catch(() => undefined);
     throw integrityError(options.expected, digest, 'received content');
@@ -94,6 +72,46 @@ export async function writeBlob(
   await rename(temp, blobPath(root, digest));
   await fsyncDir(dir);
   return { digest, size };
+}
+
+/**
+ * A file on disk: the kernel copies it (copy_file_range or sendfile; a reflink where the file system
+ * has them), then the copy itself is hashed, with one reused buffer, while it is flushed to disk. The
+ * digest names exactly the stored bytes, even if the source changes meanwhile. (Measured here: faster
+ * than reading, hashing and writing in one pass through user space, where hashing is the bottleneck.)
+ */
+async function copyFileIn(source: string, temp: string, onBytes?: (bytes: number) => void): Promise<WrittenBlob> {
+  await copyFile(source, temp, constants.COPYFILE_EXCL);
+  const [hashed] = await Promise.all([digestFile(temp, onBytes), syncFile(temp)]);
+  return hashed;
+}
+
+/** Bytes or a stream: hashed on the way to the temp file, then flushed to disk. */
+async function streamIn(source: Exclude<BlobSource, string>, temp: string, onBytes?: (bytes: number) => void): Promise<WrittenBlob> {
+  const hash = createSha256();
+  let size = 0;
+  const hashing = new Transform({
+    highWaterMark: CHUNK,
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      hash.update(chunk);
+      size += chunk.length;
+      onBytes?.(size);
+      done(null, chunk);
+    },
+  });
+  const input = source instanceof Uint8Array ? Readable.from([source]) : source;
+  await pipeline(input, hashing, createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK }));
+  await syncFile(temp);
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function hasBlob(root: string, digest: Digest): Promise<boolean> {
@@ -180,10 +198,10 @@ export async function listBlobs(root: string): Promise<{ blobs: BlobFile[]; temp
 
 /** Re-hashes one stored blob. */
 export async function hashStoredBlob(path: string, onBytes?: (bytes: number) => void): Promise<Digest> {
-  const hash = createSha256();
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK })) {
-    hash.update(chunk as Buffer);
-    onBytes?.((chunk as Buffer).length);
-  }
-  return `sha256:${hash.digest('hex')}`;
+  let last = 0;
+  const { digest } = await digestFile(path, (total) => {
+    onBytes?.(total - last);
+    last = total;
+  });
+  return digest;
 }

@@ -120,7 +120,7 @@ describe('the registry', () => {
     expect(renderLineageText(tree).split('\n')).toEqual([
       expect.stringMatching(/^packages\/iris:1 \(/),
       expect.stringMatching(/^├── models\/iris:1 \(/),
-      expect.stringMatching(/^│   └── datasets\/iris:1 \(/),
+      expect.stringMatching(/^│ {3}└── datasets\/iris:1 \(/),
       expect.stringMatching(/^└── datasets\/iris:1 \(.*\[see above\]$/),
     ]);
     const dot = renderLineageDot(tree);

@@ -19,7 +19,7 @@ export async function runMlship(
   args: string[],
   options: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
 ): Promise<CliResult> {
-  if (!existsSync(join(REPO_ROOT, 'packages', 'cli', 'dist', 'bundle', 'mlship.js'))) {
+  if (!existsSync(join(REPO_ROOT, 'packages', 'cli', 'dist', 'bundle', 'mlship.cjs'))) {
     throw new Error('the CLI is not built: run `pnpm run build` before the tests');
   }
   const result = await execa(process.execPath, [MLSHIP_BIN, ...args], {

@@ -202,7 +202,9 @@ export async function importArchive(options: { registry: string; file: string })
         }
       }
     } catch (error) {
-      if ((error as { code?: string }).code?.startsWith('MLSHIP_E_')) throw error;
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('MLSHIP_E_')) throw error;
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw fromFsError(error, root, 'cannot import');
       throw new MlshipError(ErrorCode.usage, `${file} is not a readable tar archive: ${(error as Error).message}`, {
         hint: 'pass a tarball made by `mlship registry export`',
         exitCode: ExitCode.usage,

@@ -26,8 +26,9 @@ export function artifactTypeOf(kind: ArtifactKind): string {
 export const Annotation = {
   /** OCI: the name tools such as skopeo use to pick an entry (`models/iris:3`, `models/iris:production`). */
   refName: 'org.opencontainers.image.ref.name',
-  /** OCI: a layer's file name; on the manifest, its creation time. */
+  /** OCI: a layer's file name. */
   title: 'org.opencontainers.image.title',
+  /** OCI: creation time, on the manifest and on index entries. */
   created: 'org.opencontainers.image.created',
   kind: 'dev.mlship.kind',
   name: 'dev.mlship.name',

@@ -10,7 +10,7 @@ export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-type BodyFactory = () => Uint8Array | ReadableStream<Uint8Array>;
+type BodyFactory = () => Uint8Array | ReadableStream<Uint8Array> | Promise<Uint8Array | ReadableStream<Uint8Array>>;
 
 export interface RequestOptions {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
@@ -50,7 +50,7 @@ export class OciClient {
     const url = /^https?:\/\//.test(options.path) ? options.path : `${this.base}${options.path}`;
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.authorization) headers.authorization = this.authorization;
-    const body = options.body?.();
+    const body = await options.body?.();
     try {
       return await fetch(url, {
         method: options.method,
@@ -91,7 +91,19 @@ export class OciClient {
     tokenUrl.searchParams.set('scope', challenge.params.scope ?? `repository:${this.location.repository}:${this.options.actions}`);
     let response: Response;
     try {
-      response = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+      if (credentials?.identityToken) {
+        // An OAuth2 refresh token (docker login with an identity token): exchange it for an access token.
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: credentials.identityToken,
+          client_id: 'mlship',
+          service: challenge.params.service ?? '',
+          scope: tokenUrl.searchParams.get('scope') ?? '',
+        });
+        response = await fetch(challenge.params.realm, { method: 'POST', body: form });
+      } else {
+        response = await fetch(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+      }
     } catch (error) {
       throw this.authError(`cannot reach the token service ${tokenUrl.origin}: ${(error as Error).message}`);
     }

@@ -55,12 +55,12 @@ export async function pushArtifact(options: {
     const start = await client.request({ method: 'POST', path: client.repoPath('blobs/uploads/'), accept: [202] });
     const uploadUrl = new URL(start.headers.get('location') ?? '', `${client.base}/`);
     uploadUrl.searchParams.set('digest', blob.digest);
-    const stream = await openBlobStream(root, blob.digest, blob.size);
     await client.request({
       method: 'PUT',
       path: uploadUrl.toString(),
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
-      body: () => Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+      // A fresh, verifying stream on every attempt (a retry after an auth challenge resends it).
+      body: async () => Readable.toWeb(await openBlobStream(root, blob.digest, blob.size)) as ReadableStream<Uint8Array>,
       accept: [201],
     });
     result.blobsUploaded += 1;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses: a real OCI registry server (docker-registry),
-# skopeo to inspect what was pushed, and apache2-utils for htpasswd (registry auth tests).
+# skopeo to inspect what was pushed, apache2-utils for htpasswd and openssl for the token service
+# (registry auth tests).
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
   echo "missing Debian packages: ${need[*]} (install them as root: apt-get install -y ${need[*]})" >&2

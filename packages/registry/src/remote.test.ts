@@ -164,3 +164,37 @@ describe('push and pull with basic auth from the container auth file', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ref: 'models/secure:1', location: `oci://${server.host}/team/cli:v1` });
   });
 });
+
+describe('push and pull with bearer tokens from a token service', () => {
+  let server: OciRegistryServer;
+  let local: Awaited<ReturnType<typeof tempRegistry>>;
+  beforeAll(async () => {
+    server = await startOciRegistry({ tokenAuth: { username: 'bob', password: 'hunter2' } });
+  });
+  afterAll(() => server.stop());
+  beforeEach(async () => {
+    local = await tempRegistry();
+  });
+  afterEach(() => local.cleanup());
+
+  it('asks the realm for a token with the stored credentials, then pushes and pulls', async () => {
+    const file = join(local.dir, 'auth.json');
+    await writeFile(file, JSON.stringify({ auths: { [`http://${server.host}`]: { auth: Buffer.from('bob:hunter2').toString('base64') } } }));
+    const env = { HOME: local.dir, REGISTRY_AUTH_FILE: file };
+    const stored = await putArtifact({ registry: local.root, kind: 'models', name: 'tok', files: [{ name: 'w', data: 'weights' }], git: null });
+    const pushed = await pushArtifact({ registry: local.root, ref: 'models/tok', to: `oci://${server.host}/team/tok`, insecure: true, env });
+    expect(pushed.digest).toBe(stored.digest);
+    expect(server.tokensIssued()).toBeGreaterThan(0);
+    const other = await tempRegistry();
+    try {
+      const pulled = await pullArtifact({ registry: other.root, from: `oci://${server.host}/team/tok:1`, insecure: true, env });
+      expect(pulled).toMatchObject({ ref: 'models/tok:1', digest: stored.digest, added: true });
+    } finally {
+      await other.cleanup();
+    }
+    const denied = await caught(
+      pushArtifact({ registry: local.root, ref: 'models/tok', to: `oci://${server.host}/team/tok`, insecure: true, env: { HOME: local.dir, REGISTRY_AUTH_FILE: join(local.dir, 'none.json') } }),
+    );
+    expect(denied.code).toBe(ErrorCode.remoteAuth);
+  });
+});

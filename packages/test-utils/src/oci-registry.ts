@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { makeTempDir } from './temp.js';
+import { startTokenService, type TokenService } from './token-service.js';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -20,18 +21,30 @@ export interface OciRegistryServer {
   /** `127.0.0.1:PORT` */
   host: string;
   dir: string;
+  /** Bearer tokens issued so far (token auth only). */
+  tokensIssued(): number;
   stop(): Promise<void>;
+}
+
+export interface Account {
+  username: string;
+  password: string;
 }
 
 /**
  * Starts a real OCI registry (Debian's `docker-registry`, distribution 2.8) on 127.0.0.1 with
- * filesystem storage in a temp dir; with `basicAuth`, it demands those credentials (htpasswd, bcrypt).
+ * filesystem storage in a temp dir. With `basicAuth`, it demands those credentials (htpasswd, bcrypt);
+ * with `tokenAuth`, it demands bearer tokens from a token service started here (see token-service.ts).
  */
-export async function startOciRegistry(options: { basicAuth?: { username: string; password: string } } = {}): Promise<OciRegistryServer> {
+export async function startOciRegistry(options: { basicAuth?: Account; tokenAuth?: Account } = {}): Promise<OciRegistryServer> {
   const temp = await makeTempDir('mlship-oci-registry-');
   const port = await freePort();
   let auth = '';
-  if (options.basicAuth) {
+  let tokenService: TokenService | undefined;
+  if (options.tokenAuth) {
+    tokenService = await startTokenService({ dir: temp.dir, account: options.tokenAuth });
+    auth = `auth:\n  token:\n    realm: ${tokenService.realm}\n    service: ${tokenService.service}\n    issuer: ${tokenService.issuer}\n    rootcertbundle: ${tokenService.certificate}\n`;
+  } else if (options.basicAuth) {
     const { stdout } = await execa('htpasswd', ['-Bbn', options.basicAuth.username, options.basicAuth.password]);
     await writeFile(join(temp.dir, 'htpasswd'), `${stdout.trim()}\n`);
     auth = `auth:\n  htpasswd:\n    realm: mlship-test\n    path: ${join(temp.dir, 'htpasswd')}\n`;
@@ -61,7 +74,10 @@ ${auth}`;
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== undefined && child.exitCode !== null) throw new Error('docker-registry exited at start-up');
+    if (child.exitCode !== undefined && child.exitCode !== null) {
+      await tokenService?.stop();
+      throw new Error('docker-registry exited at start-up');
+    }
     if (Date.now() > deadline) {
       child.kill();
       throw new Error('docker-registry did not start within 15 s');
@@ -71,9 +87,11 @@ ${auth}`;
   return {
     host,
     dir: temp.dir,
+    tokensIssued: () => tokenService?.issued() ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await child.catch(() => undefined);
+      await tokenService?.stop();
       await temp.cleanup();
     },
   };

@@ -4,21 +4,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { ErrorCode, ExitCode, digestOf, type MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, digestOf } from '@mlship/core';
 import { exportArtifacts, importArchive } from './archive.js';
 import { putArtifact } from './put.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import { tempRegistry } from './test-helpers.js';
+import { caught, tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
-
-async function caught(promise: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MlshipError;
-  }
-  throw new Error('expected a rejection');
-}
 
 type Entry = { name: string; content?: string; type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo'; linkname?: string };
 

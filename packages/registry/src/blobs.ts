@@ -88,9 +88,26 @@ async function copyFileIn(source: string, temp: string, onBytes?: (bytes: number
 
 /** Bytes or a stream: hashed on the way to the temp file, then flushed to disk. */
 async function streamIn(source: Exclude<BlobSource, string>, temp: string, onBytes?: (bytes: number) => void): Promise<WrittenBlob> {
+  const hashing = hashingTransform(onBytes);
+  const input = source instanceof Uint8Array ? Readable.from([source]) : source;
+  await pipeline(input, hashing, createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK }));
+  await syncFile(temp);
+  return hashing.result();
+}
+
+/**
+ * A pass-through stream that hashes what flows through it. `check`, given the final digest and size,
+ * may return an error to fail the stream at its end.
+ */
+function hashingTransform(
+  onBytes?: (bytes: number) => void,
+  check?: (actual: WrittenBlob) => Error | undefined,
+): Transform & { result(): WrittenBlob } {
   const hash = createSha256();
   let size = 0;
-  const hashing = new Transform({
+  let final: WrittenBlob | undefined;
+  const result = (): WrittenBlob => (final ??= { digest: `sha256:${hash.digest('hex')}`, size });
+  const stream = new Transform({
     highWaterMark: CHUNK,
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
       hash.update(chunk);
@@ -98,11 +115,11 @@ async function streamIn(source: Exclude<BlobSource, string>, temp: string, onByt
       onBytes?.(size);
       done(null, chunk);
     },
+    flush(done: TransformCallback) {
+      done(check?.(result()) ?? null);
+    },
   });
-  const input = source instanceof Uint8Array ? Readable.from([source]) : source;
-  await pipeline(input, hashing, createWriteStream(temp, { flags: 'wx', highWaterMark: CHUNK }));
-  await syncFile(temp);
-  return { digest: `sha256:${hash.digest('hex')}`, size };
+  return Object.assign(stream, { result });
 }
 
 async function syncFile(path: string): Promise<void> {
@@ -144,24 +161,9 @@ export async function openBlobStream(root: string, digest: Digest, expectedSize?
   const path = blobPath(root, digest);
   const info = await stat(path).catch(() => undefined);
   if (!info) throw missingBlobError(digest);
-  const hash = createSha256();
-  let size = 0;
-  const verify = new Transform({
-    highWaterMark: CHUNK,
-    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-    flush(done: TransformCallback) {
-      const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== digest || (expectedSize !== undefined && size !== expectedSize)) {
-        done(integrityError(digest, actual, path));
-      } else {
-        done();
-      }
-    },
-  });
+  const verify = hashingTransform(undefined, (actual) =>
+    actual.digest !== digest || (expectedSize !== undefined && actual.size !== expectedSize) ? integrityError(digest, actual.digest, path) : undefined,
+  );
   const input = createReadStream(path, { highWaterMark: CHUNK });
   input.on('error', (error) => verify.destroy(error));
   return input.pipe(verify);

@@ -24,19 +24,29 @@ function startWriter(root: string, name: string, worker: number, count: number, 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const reported: Reported[] = [];
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   let buffered = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
-    for (const line of lines) if (line.trim()) reported.push(JSON.parse(line) as Reported);
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      const parsed = JSON.parse(line) as Reported | { ready: true };
+      if ('ready' in parsed) markReady();
+      else reported.push(parsed);
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => {
+      markReady();
+      resolve({ code, signal });
+    }),
   );
-  return { child, reported, exited, stderr: () => stderr };
+  return { child, reported, ready, exited, stderr: () => stderr };
 }
 
 /** Every reported version resolves to the reported digest and its file hashes as the writer said. */
@@ -85,7 +95,9 @@ describe('reliability under concurrent and killed writers', () => {
       while (kills < 60) {
         // Two writers at once, so kills also land while another process waits for or holds the lock.
         const writers = [0, 1].map((slot) => startWriter(root, `crash-${round % 3}`, round * 2 + slot, 50, 64 * 1024 + ((round * 7919) % 200_000)));
-        await new Promise((resolve) => setTimeout(resolve, 120 + Math.floor(Math.random() * 500)));
+        // Kill at a random moment once both are past start-up, i.e. somewhere among their puts.
+        await Promise.all(writers.map((w) => w.ready));
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)));
         for (const writer of writers) {
           if (writer.child.exitCode === null) {
             writer.child.kill('SIGKILL');

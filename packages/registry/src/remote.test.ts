@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ErrorCode, ExitCode, digestOf, type MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, digestOf } from '@mlship/core';
 import { runMlship, startOciRegistry, type OciRegistryServer } from '@mlship/test-utils';
 import { putArtifact } from './put.js';
 import { resolveRef } from './resolve.js';
@@ -9,17 +9,8 @@ import { pullArtifact } from './remote/pull.js';
 import { pushArtifact } from './remote/push.js';
 import { parseOciLocation } from './remote/oci-url.js';
 import { readBlobVerified } from './blobs.js';
-import { tempRegistry } from './test-helpers.js';
+import { caught, tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
-
-async function caught(promise: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MlshipError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const skopeoRaw = async (args: string[]) => (await execa('skopeo', ['inspect', '--raw', ...args])).stdout;
 

@@ -1,7 +1,7 @@
 import { readFile, stat, unlink, utimes, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { ErrorCode, ExitCode, type MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode } from '@mlship/core';
 import { writeBlob } from './blobs.js';
 import { extractArtifact, openArtifactFile } from './files.js';
 import { gcRegistry } from './gc.js';
@@ -10,17 +10,8 @@ import { blobPath, registryPaths } from './layout.js';
 import { registerWriter } from './lock.js';
 import { putArtifact } from './put.js';
 import { resolveRef } from './resolve.js';
-import { tempRegistry } from './test-helpers.js';
+import { caught, tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
-
-async function caught(promise: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MlshipError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function flipByte(path: string, offset = 0): Promise<void> {
   const bytes = await readFile(path);

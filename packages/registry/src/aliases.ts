@@ -33,7 +33,7 @@ export async function tagArtifact(options: { registry: string; ref: string; alia
     const previousVersion = old ? entryFacts(old)?.version : undefined;
     index.manifests = index.manifests.filter((e) => e !== old);
     index.manifests.push(aliasEntry(entry, facts, options.alias));
-    assertHeld();
+    await assertHeld();
     await writeIndex(options.registry, index);
     return {
       alias: `${ref.kind}/${ref.name}@${options.alias}`,
@@ -58,7 +58,7 @@ export async function untagArtifact(options: { registry: string; name: string; a
       });
     }
     index.manifests = index.manifests.filter((e) => e !== old);
-    assertHeld();
+    await assertHeld();
     await writeIndex(options.registry, index);
     return { alias: `${ref.kind}/${ref.name}@${options.alias}`, ref: versionRef(ref.kind, ref.name, entryFacts(old)!.version) };
   });

@@ -65,7 +65,7 @@ export async function gcRegistry(options: { registry: string; dryRun?: boolean }
     const staleTemps = temps.filter((temp) => temp.mtimeMs < cutoff);
     report.tempFilesRemoved = staleTemps.length;
     if (!report.dryRun) {
-      assertHeld();
+      await assertHeld();
       for (const blob of report.removed) await unlink(blobPath(root, blob.digest)).catch(() => undefined);
       for (const temp of staleTemps) await unlink(temp.path).catch(() => undefined);
       await fsyncDir(registryPaths(root).blobs);

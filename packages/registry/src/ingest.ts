@@ -71,7 +71,7 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
       result.added.push(ref);
     }
     if (result.added.length > 0) {
-      assertHeld();
+      await assertHeld();
       await writeIndex(root, index);
     }
     return result;

@@ -14,7 +14,7 @@ export interface RegistryPaths {
   ociLayout: string;
   index: string;
   blobs: string;
-  /** proper-lockfile's lock directory guarding index.json. */
+  /** The lock file guarding index.json (see lock.ts). */
   lock: string;
   /** Registrations of puts in progress, so that gc never removes their blobs. */
   writers: string;

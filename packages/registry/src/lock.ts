@@ -1,44 +1,147 @@
 import { hostname } from 'node:os';
-import { mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
 import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
 import { registryPaths } from './layout.js';
 
-/**
- * Runs `fn` holding the registry's inter-process lock (proper-lockfile: an atomic mkdir of
- * `<registry>/.lock`, refreshed every second; a holder that died is taken over after 5 s).
- * Every change to index.json and every blob deletion happens under it.
- * `fn` receives a check to call right before its commit point: it throws when the lock was lost.
- */
-export async function withRegistryLock<T>(root: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
+/** Who holds the lock; written into the lock file when it is created. */
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** Process start time from /proc (Linux), so a reused pid is not mistaken for the holder. */
+  processStart: string | null;
+  nonce: string;
+  acquired: number;
+}
+
+const LOCK_TIMEOUT_MS = 120_000;
+/** A lock file still empty or torn after this long was left by a holder that died while creating it. */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+/** Holders on other hosts (a shared file system) cannot be probed; their lock counts as dead after this. */
+const FOREIGN_LOCK_STALE_MS = 60_000;
+
+function processStartOf(pid: number): string | null {
   try {
-    release = await lockfile.lock(root, {
-      lockfilePath: registryPaths(root).lock,
-      realpath: false,
-      stale: 5000,
-      update: 1000,
-      retries: { retries: 600, factor: 1.3, minTimeout: 2, maxTimeout: 100, randomize: true },
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
+    // Field 22 of /proc/<pid>/stat, counted after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new MlshipError(ErrorCode.lockTimeout, `the registry at ${root} stayed locked by another mlship process`, {
-        hint: 'wait for the other command to finish; a lock left by a killed process clears itself after 5 s',
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when the lock's holder is known to be gone (dead process, reused pid, or a stale foreign lock). */
+function holderIsGone(owner: LockOwner, mtimeMs: number): boolean {
+  if (owner.host !== hostname()) return Date.now() - mtimeMs > FOREIGN_LOCK_STALE_MS;
+  if (!isProcessAlive(owner.pid)) return true;
+  const start = processStartOf(owner.pid);
+  return owner.processStart !== null && start !== null && start !== owner.processStart;
+}
+
+async function readOwner(path: string): Promise<{ owner: LockOwner | undefined; mtimeMs: number } | undefined> {
+  try {
+    const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    try {
+      return { owner: JSON.parse(text) as LockOwner, mtimeMs: info.mtimeMs };
+    } catch {
+      return { owner: undefined, mtimeMs: info.mtimeMs }; // being written right now, or torn by a crash
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes a lock whose holder is gone. Breakers take turns through a second lock file, and remove the
+ * lock only if it still names the holder they found gone, so a live holder's lock is never removed.
+ */
+async function breakLock(lockPath: string, gone: { nonce: string | undefined; mtimeMs: number }): Promise<void> {
+  const breakPath = `${lockPath}.break`;
+  let handle;
+  try {
+    handle = await open(breakPath, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process is breaking it; a break lock this old was left by a breaker that died.
+    const info = await stat(breakPath).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > UNREADABLE_LOCK_GRACE_MS) await unlink(breakPath).catch(() => undefined);
+    return;
+  }
+  try {
+    const current = await readOwner(lockPath);
+    if (current && current.owner?.nonce === gone.nonce && current.mtimeMs === gone.mtimeMs) await unlink(lockPath).catch(() => undefined);
+  } finally {
+    await handle.close();
+    await unlink(breakPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `fn` holding the registry's inter-process lock: the file `<registry>/.lock`, created exclusively
+ * and naming its holder (pid, host, process start time). A holder that died (even by SIGKILL) is
+ * recognised at once and its lock removed; there is no waiting for a timeout. Every change to
+ * index.json and every blob deletion happens under it. `fn` receives a check to call right before its
+ * commit point: it throws when the lock is no longer ours.
+ */
+export async function withRegistryLock<T>(root: string, fn: (assertHeld: () => Promise<void>) => Promise<T>): Promise<T> {
+  const lockPath = registryPaths(root).lock;
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    processStart: processStartOf(process.pid),
+    nonce: randomBytes(8).toString('hex'),
+    acquired: 0,
+  };
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  let delay = 1;
+  let holder: LockOwner | undefined;
+  for (;;) {
+    try {
+      const handle = await open(lockPath, 'wx', 0o644);
+      try {
+        await handle.writeFile(JSON.stringify({ ...me, acquired: Date.now() }));
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const found = await readOwner(lockPath);
+    if (!found) continue; // released meanwhile: try again at once
+    holder = found.owner;
+    const gone = found.owner ? holderIsGone(found.owner, found.mtimeMs) : Date.now() - found.mtimeMs > UNREADABLE_LOCK_GRACE_MS;
+    if (gone) {
+      await breakLock(lockPath, { nonce: found.owner?.nonce, mtimeMs: found.mtimeMs });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new MlshipError(ErrorCode.lockTimeout, `the registry at ${root} stayed locked by another mlship process${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''}`, {
+        hint: 'wait for the other command to finish; a lock left by a process that died is cleared automatically',
         exitCode: ExitCode.runtime,
       });
     }
-    throw error;
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 50);
   }
-  const assertHeld = () => {
-    if (compromised) {
-      throw new MlshipError(ErrorCode.lockTimeout, `lost the registry lock: ${compromised.message}`, {
-        hint: 'another process took the lock over; retry the command',
+
+  const assertHeld = async () => {
+    const current = await readOwner(lockPath);
+    if (current?.owner?.nonce !== me.nonce) {
+      throw new MlshipError(ErrorCode.lockTimeout, 'lost the registry lock before committing', {
+        hint: 'another process took the lock over; run the command again',
         exitCode: ExitCode.runtime,
       });
     }
@@ -46,7 +149,8 @@ export async function withRegistryLock<T>(root: string, fn: (assertHeld: () => v
   try {
     return await fn(assertHeld);
   } finally {
-    await release().catch(() => undefined);
+    const current = await readOwner(lockPath).catch(() => undefined);
+    if (current?.owner?.nonce === me.nonce) await unlink(lockPath).catch(() => undefined);
   }
 }
 

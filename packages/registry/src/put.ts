@@ -186,7 +186,7 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
           { kind: options.kind, name: options.name, version, created },
         ),
       );
-      assertHeld();
+      await assertHeld();
       await writeIndex(root, index);
       return {
         ref: versionRef(options.kind, options.name, version),

@@ -95,9 +95,15 @@ describe('reliability under concurrent and killed writers', () => {
       while (kills < 60) {
         // Two writers at once, so kills also land while another process waits for or holds the lock.
         const writers = [0, 1].map((slot) => startWriter(root, `crash-${round % 3}`, round * 2 + slot, 50, 64 * 1024 + ((round * 7919) % 200_000)));
-        // Kill at a random moment once both are past start-up, i.e. somewhere among their puts.
+        // Kill at a random moment among the puts: after each writer has committed 0-2 versions (however
+        // slow the machine is), plus a random delay that lands anywhere in the next put.
         await Promise.all(writers.map((w) => w.ready));
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)));
+        const targets = writers.map(() => Math.floor(Math.random() * 3));
+        const deadline = Date.now() + 30_000;
+        while (writers.some((w, i) => w.reported.length < targets[i]! && w.child.exitCode === null) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 120)));
         for (const writer of writers) {
           if (writer.child.exitCode === null) {
             writer.child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { ErrorCode, ExitCode, isMlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, fromSystemError, isMlshipError } from '@mlship/core';
 import { createProgram } from './program.js';
 
 interface ErrorReport {
@@ -10,6 +10,8 @@ interface ErrorReport {
 }
 
 function describeError(error: unknown): ErrorReport {
+  const system = fromSystemError(error);
+  if (system) return { code: system.code, message: system.message, hint: system.hint, exitCode: system.exitCode };
   if (isMlshipError(error)) return { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode };
   if (error instanceof CommanderError) {
     return {

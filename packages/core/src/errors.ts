@@ -92,7 +92,14 @@ export function fromFsError(error: unknown, path: string, action: string): unkno
       cause: error,
     });
   }
-  if (code === 'EACCES' || code === 'EPERM') {
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return new MlshipError(ErrorCode.usage, `${action}: ${path} is in the way (${code === 'EEXIST' ? 'it already exists' : 'a file stands where a folder should be'})`, {
+      hint: 'choose another path, or move what is there',
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new MlshipError(ErrorCode.io, `${action}: permission denied: ${path}`, {
       hint: 'check the file permissions',
       exitCode: ExitCode.runtime,
@@ -107,4 +114,21 @@ export function fromFsError(error: unknown, path: string, action: string): unkno
     });
   }
   return error;
+}
+
+/**
+ * A system error (it has an errno code and a syscall) that no command wrapped: a coded I/O error rather
+ * than an "internal error". Input problems (missing or misplaced paths) exit 2; the rest exit 3.
+ */
+export function fromSystemError(error: unknown): MlshipError | undefined {
+  const candidate = error as NodeJS.ErrnoException | undefined;
+  if (typeof candidate?.code !== 'string' || typeof candidate.syscall !== 'string') return undefined;
+  const path = candidate.path ?? (candidate as { dest?: string }).dest ?? '(unknown path)';
+  const wrapped = fromFsError(error, path, `${candidate.syscall} failed`);
+  if (isMlshipError(wrapped)) return wrapped;
+  return new MlshipError(ErrorCode.io, `${candidate.syscall} failed: ${candidate.code} ${path}`, {
+    hint: 'check the path, its permissions and free disk space',
+    exitCode: ExitCode.runtime,
+    cause: error,
+  });
 }

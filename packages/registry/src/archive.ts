@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -49,10 +49,15 @@ export async function exportArtifacts(options: { registry: string; refs: string[
 
   const out = resolve(options.out);
   const temp = tempPathFor(out);
-  const pack = tar.pack();
-  const written = pipeline(pack as unknown as AsyncIterable<Buffer>, createWriteStream(temp, { flags: 'wx' })).catch((error: unknown) => {
+  // Open the output first, so a bad path fails here with a coded error rather than mid-stream.
+  const handle = await open(temp, 'wx').catch((error: unknown) => {
     throw fromFsError(error, out, 'cannot write the export');
   });
+  const pack = tar.pack();
+  const written = pipeline(pack as unknown as AsyncIterable<Buffer>, handle.createWriteStream()).catch((error: unknown) => {
+    throw fromFsError(error, out, 'cannot write the export');
+  });
+  written.catch(() => undefined); // handled where it is awaited; never an unhandled rejection
   const addEntry = async (name: string, size: number, content: Readable | Buffer) => {
     let entry!: ReturnType<typeof pack.entry>;
     const finished = new Promise<void>((done, fail) => {
@@ -70,7 +75,8 @@ export async function exportArtifacts(options: { registry: string; refs: string[
       }
       entry.end(undefined);
     }
-    await finished;
+    // A failed write ends the pack; do not wait for an entry that will never finish.
+    await Promise.race([finished, written]);
   };
   let bytes = 0;
   try {
@@ -85,9 +91,11 @@ export async function exportArtifacts(options: { registry: string; refs: string[
     await addEntry('index.json', indexBytes.length, indexBytes);
     pack.finalize();
     await written;
-    const handle = await open(temp, 'r+');
-    await handle.sync().finally(() => handle.close());
-    await rename(temp, out);
+    const flush = await open(temp, 'r+');
+    await flush.sync().finally(() => flush.close());
+    await rename(temp, out).catch((error: unknown) => {
+      throw fromFsError(error, out, 'cannot write the export');
+    });
     await fsyncDir(posix.dirname(out));
   } catch (error) {
     pack.destroy();

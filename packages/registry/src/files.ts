@@ -1,12 +1,20 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ErrorCode, ExitCode, MlshipError, fsyncDir, tempPathFor } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, fromFsError, fsyncDir, tempPathFor } from '@mlship/core';
+import { fileNamesProblem } from './file-names.js';
 import { openBlobStream } from './blobs.js';
 import { resolveRef } from './resolve.js';
 import type { ArtifactFile, ArtifactVersion } from './types.js';
+
+function unsafePath(message: string): MlshipError {
+  return new MlshipError(ErrorCode.unsafeArchive, message, {
+    hint: 'choose an output directory without symbolic links, or check where the artifact came from',
+    exitCode: ExitCode.usage,
+  });
+}
 
 function pickFile(artifact: ArtifactVersion, name: string): ArtifactFile {
   const file = artifact.files.find((f) => f.name === name);
@@ -45,12 +53,24 @@ export async function extractArtifact(options: {
 }): Promise<{ ref: string; digest: string; files: Array<ArtifactFile & { path: string }> }> {
   const artifact = await resolveRef(options.registry, options.ref);
   const chosen = options.files && options.files.length > 0 ? options.files.map((n) => pickFile(artifact, n)) : artifact.files;
+  const unsafe = fileNamesProblem(chosen.map((file) => file.name));
+  if (unsafe) throw unsafePath(`${artifact.ref} cannot be written out: ${unsafe}`);
   const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+    throw fromFsError(error, outDir, 'cannot create the output directory');
+  });
+  const realOut = await realpath(outDir);
   const written: Array<ArtifactFile & { path: string }> = [];
   for (const file of chosen) {
     const target = join(outDir, file.name);
-    if (!target.startsWith(outDir + sep)) throw new Error(`file name escapes the output directory: ${file.name}`);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => {
+      throw fromFsError(error, dirname(target), 'cannot create a folder for the file');
+    });
+    // A symlink inside the output directory must not carry the file elsewhere.
+    const realParent = await realpath(dirname(target));
+    if (realParent !== realOut && !realParent.startsWith(realOut + sep)) {
+      throw unsafePath(`${file.name} would be written outside ${outDir} (through a symbolic link)`);
+    }
     const temp = tempPathFor(target);
     try {
       await pipeline(await openBlobStream(options.registry, file.digest, file.size), createWriteStream(temp, { flags: 'wx' }));

@@ -1,6 +1,6 @@
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { ErrorCode, ExitCode, MlshipError, fsyncDir, type Digest } from '@mlship/core';
-import { listBlobs } from './blobs.js';
+import { listBlobs, readBlobVerified } from './blobs.js';
 import { readIndex } from './index-file.js';
 import { blobPath, registryPaths } from './layout.js';
 import { oldestLiveWriter, withRegistryLock } from './lock.js';
@@ -15,7 +15,8 @@ export async function reachableBlobs(root: string, index: OciIndex): Promise<Set
     reachable.add(descriptor.digest);
     let document: Partial<OciManifest & OciIndex>;
     try {
-      document = JSON.parse(await readFile(blobPath(root, descriptor.digest), 'utf8')) as Partial<OciManifest & OciIndex>;
+      // Verified: a bit-rotted manifest that still parses would otherwise hide the layers it keeps alive.
+      document = JSON.parse((await readBlobVerified(root, descriptor.digest)).toString('utf8')) as Partial<OciManifest & OciIndex>;
     } catch (error) {
       // Without a readable manifest we cannot know what it keeps alive: refuse rather than guess.
       throw new MlshipError(ErrorCode.registryCorrupt, `cannot read manifest ${descriptor.digest}: ${(error as Error).message}`, {
@@ -48,9 +49,11 @@ export interface GcReport {
  */
 export async function gcRegistry(options: { registry: string; dryRun?: boolean }): Promise<GcReport> {
   const root = options.registry;
+  const started = Date.now();
   return withRegistryLock(root, async (assertHeld) => {
     const reachable = await reachableBlobs(root, await readIndex(root));
-    const cutoff = (await oldestLiveWriter(root)) - 1000;
+    // Blobs younger than gc itself or than the oldest put in progress may be about to be referenced.
+    const cutoff = Math.min(await oldestLiveWriter(root), started) - 1000;
     const { blobs, temps } = await listBlobs(root);
     const report: GcReport = { dryRun: options.dryRun === true, removed: [], bytesFreed: 0, tempFilesRemoved: 0, keptForWriters: 0 };
     for (const blob of blobs) {

@@ -4,6 +4,7 @@ import { readManifest, readMetadata } from './documents.js';
 import { buildCatalog, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { withRegistryLock } from './lock.js';
 import { MediaType } from './media-types.js';
+import { unsafeFileNames } from './file-names.js';
 import type { ArtifactMetadata, OciManifest } from './types.js';
 
 /** A version whose blobs are already in the store, about to be named in its index. */
@@ -20,6 +21,13 @@ export async function loadIncoming(root: string, digest: Digest, size: number, s
   if (manifest.config.mediaType !== MediaType.metadata) {
     throw new MlshipError(ErrorCode.usage, `${source} holds ${digest}, which is not an mlship artifact (config ${manifest.config.mediaType})`, {
       hint: 'only artifacts written by mlship can be imported or pulled into its registry',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const unsafe = unsafeFileNames(manifest.layers);
+  if (unsafe) {
+    throw new MlshipError(ErrorCode.unsafeArchive, `${source} holds ${digest} with an unsafe file list: ${unsafe}`, {
+      hint: 'the source is damaged or hostile; nothing was added',
       exitCode: ExitCode.usage,
     });
   }
@@ -65,6 +73,15 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
         });
       }
       if (result.added.includes(ref)) continue;
+      // Blobs that were already here before this import may be orphans that a gc removed meanwhile.
+      for (const blob of [item.manifest.config, ...item.manifest.layers, { digest: item.digest }]) {
+        if (!(await hasBlob(root, blob.digest))) {
+          throw new MlshipError(ErrorCode.conflict, `blob ${blob.digest} of ${ref} vanished before the version was committed`, {
+            hint: 'a concurrent `registry gc` removed it; run the command again',
+            exitCode: ExitCode.runtime,
+          });
+        }
+      }
       index.manifests.push(
         versionEntry({ digest: item.digest, size: item.size, artifactType: item.manifest.artifactType }, { kind, name, version, created }),
       );

@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { writeFile, unlink, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { registryPaths } from './layout.js';
@@ -15,7 +16,10 @@ describe('the registry lock', () => {
 
   const put = () => putArtifact({ registry: root, kind: 'models', name: 'm', files: [{ name: 'f', data: 'x' }], git: null });
   const leaveLock = (owner: Record<string, unknown>) =>
-    writeFile(registryPaths(root).lock, JSON.stringify({ host: hostname(), processStart: null, nonce: 'left-behind', acquired: Date.now(), ...owner }));
+    writeFile(
+      registryPaths(root).lock,
+      JSON.stringify({ host: hostname(), pidNamespace: readlinkSync('/proc/self/ns/pid'), processStart: null, nonce: 'left-behind', acquired: Date.now(), ...owner }),
+    );
 
   it('takes over at once a lock whose holder died', async () => {
     await leaveLock({ pid: 2 ** 22 + 12345 }); // above Linux's pid_max: no such process
@@ -28,6 +32,16 @@ describe('the registry lock', () => {
   it('takes over a lock whose pid now belongs to another process', async () => {
     await leaveLock({ pid: process.pid, processStart: 'not-this-process' });
     expect((await put()).version).toBe(1);
+  });
+
+  it('does not judge a holder in another pid namespace (a container) by its pid', async () => {
+    await leaveLock({ pid: 2 ** 22 + 12345, pidNamespace: 'pid:[1]' });
+    let done = false;
+    const pending = put().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(done).toBe(false); // a fresh lock of a foreign namespace is respected
+    await unlink(registryPaths(root).lock);
+    await pending;
   });
 
   it('waits for a live holder and goes on once it releases', async () => {

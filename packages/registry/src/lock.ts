@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,8 @@ import { registryPaths } from './layout.js';
 interface LockOwner {
   pid: number;
   host: string;
+  /** The pid namespace (`/proc/self/ns/pid`): containers sharing a host name and a mount are told apart. */
+  pidNamespace?: string | null;
   /** Process start time from /proc (Linux), so a reused pid is not mistaken for the holder. */
   processStart: string | null;
   nonce: string;
@@ -32,6 +34,14 @@ function processStartOf(pid: number): string | null {
   }
 }
 
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+}
+
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -43,7 +53,8 @@ function isProcessAlive(pid: number): boolean {
 
 /** True when the lock's holder is known to be gone (dead process, reused pid, or a stale foreign lock). */
 function holderIsGone(owner: LockOwner, mtimeMs: number): boolean {
-  if (owner.host !== hostname()) return Date.now() - mtimeMs > FOREIGN_LOCK_STALE_MS;
+  const foreign = owner.host !== hostname() || (owner.pidNamespace ?? null) !== pidNamespace();
+  if (foreign) return Date.now() - mtimeMs > FOREIGN_LOCK_STALE_MS; // its pid means nothing here
   if (!isProcessAlive(owner.pid)) return true;
   const start = processStartOf(owner.pid);
   return owner.processStart !== null && start !== null && start !== owner.processStart;
@@ -69,9 +80,11 @@ async function readOwner(path: string): Promise<{ owner: LockOwner | undefined; 
  */
 async function breakLock(lockPath: string, gone: { nonce: string | undefined; mtimeMs: number }): Promise<void> {
   const breakPath = `${lockPath}.break`;
+  const token = randomBytes(8).toString('hex');
   let handle;
   try {
     handle = await open(breakPath, 'wx');
+    await handle.writeFile(token);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // Another process is breaking it; a break lock this old was left by a breaker that died.
@@ -84,7 +97,8 @@ async function breakLock(lockPath: string, gone: { nonce: string | undefined; mt
     if (current && current.owner?.nonce === gone.nonce && current.mtimeMs === gone.mtimeMs) await unlink(lockPath).catch(() => undefined);
   } finally {
     await handle.close();
-    await unlink(breakPath).catch(() => undefined);
+    // Remove the break file only while it is still ours (one left by a dead breaker may have been replaced).
+    if ((await readFile(breakPath, 'utf8').catch(() => '')) === token) await unlink(breakPath).catch(() => undefined);
   }
 }
 
@@ -100,6 +114,7 @@ export async function withRegistryLock<T>(root: string, fn: (assertHeld: () => P
   const me: LockOwner = {
     pid: process.pid,
     host: hostname(),
+    pidNamespace: pidNamespace(),
     processStart: processStartOf(process.pid),
     nonce: randomBytes(8).toString('hex'),
     acquired: 0,

@@ -17,6 +17,7 @@ import {
   type GitFacts,
 } from '@mlship/core';
 import { hasBlob, writeBlob, type BlobSource } from './blobs.js';
+import { fileNamesProblem } from './file-names.js';
 import { buildCatalog, latestVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { Annotation, MediaType, artifactTypeOf } from './media-types.js';
@@ -56,25 +57,13 @@ export interface PutResult {
   files: ArtifactFile[];
 }
 
-/** A file name inside an artifact: relative, `/`-separated, no `.` or `..` segments. */
-const FILE_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._+-]+(?:\/[A-Za-z0-9._+-]+)*$/;
-
 function checkFileNames(names: string[]): void {
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (!FILE_NAME.test(name) || name.length > 255) {
-      throw new MlshipError(ErrorCode.usage, `bad file name "${name}" in an artifact`, {
-        hint: 'file names use letters, digits, ".", "_", "+" and "-", with "/" between folders',
-        exitCode: ExitCode.usage,
-      });
-    }
-    if (seen.has(name)) {
-      throw new MlshipError(ErrorCode.usage, `two files are named "${name}"`, {
-        hint: 'rename one of them; files in one artifact need distinct names',
-        exitCode: ExitCode.usage,
-      });
-    }
-    seen.add(name);
+  const problem = fileNamesProblem(names);
+  if (problem) {
+    throw new MlshipError(ErrorCode.usage, problem, {
+      hint: 'file names use letters, digits, ".", "_", "+" and "-", with "/" between folders, and must be distinct',
+      exitCode: ExitCode.usage,
+    });
   }
 }
 

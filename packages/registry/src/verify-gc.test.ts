@@ -90,9 +90,10 @@ describe('verify, integrity and gc', () => {
   it('gc removes unreferenced blobs and stale temp files, and --dry-run removes nothing', async () => {
     const kept = await put('a', 'kept');
     const orphan = await writeBlob(root, Buffer.from('orphan'));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(blobPath(root, orphan.digest), old, old); // gc keeps blobs younger than itself (a put may be starting)
     const temp = join(registryPaths(root).blobs, '.tmp-blob-123-abc');
     await writeFile(temp, 'half written');
-    const old = new Date(Date.now() - 60_000);
     await utimes(temp, old, old);
 
     const dry = await gcRegistry({ registry: root, dryRun: true });
@@ -115,6 +116,8 @@ describe('verify, integrity and gc', () => {
     expect(report.removed).toEqual([]);
     expect(report.keptForWriters).toBe(1);
     await unregister();
+    const old = new Date(Date.now() - 60_000);
+    await utimes(blobPath(root, pending.digest), old, old);
     expect((await gcRegistry({ registry: root })).removed.map((b) => b.digest)).toEqual([pending.digest]);
   });
 

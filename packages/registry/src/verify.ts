@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Digest } from '@mlship/core';
 import { hashStoredBlob, listBlobs, MAX_DOCUMENT_BYTES } from './blobs.js';
 import { parseJsonDocument } from './documents.js';
 import { entryFacts, parseIndex } from './index-file.js';
+import { unsafeFileNames } from './file-names.js';
 import { readOciLayoutVersion, registryPaths, blobPath } from './layout.js';
 import { MediaType } from './media-types.js';
 import { indexSchema, manifestSchema, metadataSchema } from './schemas.js';
@@ -49,23 +51,8 @@ export async function verifyRegistry(options: {
     problems.push({ problem: 'malformed-layout', message: `oci-layout is missing or malformed in ${root}` });
   }
 
-  const { blobs } = await listBlobs(root);
-  const totalBytes = blobs.reduce((sum, blob) => sum + blob.size, 0);
-  const present = new Set<string>();
-  const corrupt = new Set<string>();
-  let bytes = 0;
-  for (const blob of blobs) {
-    present.add(blob.digest);
-    const actual = await hashStoredBlob(blob.path, (n) => {
-      bytes += n;
-      options.onProgress?.({ bytes, totalBytes });
-    });
-    if (actual !== blob.digest) {
-      corrupt.add(blob.digest);
-      problems.push({ problem: 'corrupt-blob', digest: blob.digest, message: `blob ${blob.digest} is corrupt: its content hashes to ${actual}` });
-    }
-  }
-
+  // The index is read before the blobs are listed: every blob it names was written before it, so a put
+  // committing meanwhile cannot make a blob look missing.
   let index: OciIndex | undefined;
   try {
     index = parseIndex(root, await readFile(registryPaths(root).index, 'utf8'));
@@ -73,10 +60,34 @@ export async function verifyRegistry(options: {
     problems.push({ problem: 'malformed-index', message: (error as Error).message });
   }
 
+  const { blobs } = await listBlobs(root);
+  const totalBytes = blobs.reduce((sum, blob) => sum + blob.size, 0);
+  const present = new Set<string>();
+  const corrupt = new Set<string>();
+  let bytes = 0;
+  for (const blob of blobs) {
+    let actual: string;
+    try {
+      actual = await hashStoredBlob(blob.path, (n) => {
+        bytes += n;
+        options.onProgress?.({ bytes, totalBytes });
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile by gc: it was unreferenced
+      throw error;
+    }
+    present.add(blob.digest);
+    if (actual !== blob.digest) {
+      corrupt.add(blob.digest);
+      problems.push({ problem: 'corrupt-blob', digest: blob.digest, message: `blob ${blob.digest} is corrupt: its content hashes to ${actual}` });
+    }
+  }
+
   let manifestsChecked = 0;
   const reported = new Set<string>();
   const missing = (digest: Digest, ref: string | undefined, what: string) => {
     if (reported.has(`${digest}`)) return;
+    if (existsSync(blobPath(root, digest))) return; // written after the listing (a concurrent import or pull)
     reported.add(digest);
     problems.push({ problem: 'missing-blob', digest, ...(ref ? { ref } : {}), message: `${what} ${digest}${ref ? ` of ${ref}` : ''} is missing` });
   };
@@ -119,6 +130,10 @@ export async function verifyRegistry(options: {
         ? (missing(manifest.config.digest, ref, 'config'), undefined)
         : undefined;
     for (const layer of manifest.layers) if (!present.has(layer.digest)) missing(layer.digest, ref, 'layer');
+    if (isOurs) {
+      const unsafe = unsafeFileNames(manifest.layers);
+      if (unsafe) problems.push({ problem: 'malformed-manifest', digest: descriptor.digest, ...(ref ? { ref } : {}), message: unsafe });
+    }
     const facts = entryFacts(descriptor);
     if (metadata && facts && (metadata.kind !== facts.kind || metadata.name !== facts.name || metadata.version !== facts.version)) {
       problems.push({

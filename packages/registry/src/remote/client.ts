@@ -1,4 +1,4 @@
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, isMlshipError } from '@mlship/core';
 import { findCredentials, parseChallenge, type Credentials } from './auth.js';
 import { formatOciLocation, isLoopbackHost, type OciLocation } from './oci-url.js';
 
@@ -48,8 +48,16 @@ export class OciClient {
 
   private async fetchOnce(options: RequestOptions): Promise<Response> {
     const url = /^https?:\/\//.test(options.path) ? options.path : `${this.base}${options.path}`;
+    const target = new URL(url);
+    if (target.protocol === 'http:' && !this.options.insecure) {
+      throw new MlshipError(ErrorCode.remote, `${this.location.host} sent mlship to a plain-HTTP address (${target.origin})`, {
+        hint: 'refusing to send data unencrypted; use --insecure only for a registry on loopback',
+        exitCode: ExitCode.runtime,
+      });
+    }
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
-    if (this.authorization) headers.authorization = this.authorization;
+    // Credentials go only to the registry itself, never to another origin named in a Location header.
+    if (this.authorization && target.origin === new URL(this.base).origin) headers.authorization = this.authorization;
     const body = await options.body?.();
     try {
       return await fetch(url, {
@@ -60,6 +68,7 @@ export class OciClient {
       } as RequestInit);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (isMlshipError(cause)) throw cause; // e.g. a corrupt local blob found while streaming the body
       const detail = cause?.code ?? cause?.message ?? (error as Error).message;
       const tlsHint = /SSL|TLS|EPROTO|wrong version/i.test(String(cause?.message ?? detail));
       throw new MlshipError(ErrorCode.remote, `cannot reach ${formatOciLocation(this.location)}: ${detail}`, {
@@ -108,7 +117,12 @@ export class OciClient {
       throw this.authError(`cannot reach the token service ${tokenUrl.origin}: ${(error as Error).message}`);
     }
     if (!response.ok) throw this.authError(`the token service answered ${response.status}`);
-    const body = (await response.json()) as { token?: string; access_token?: string };
+    let body: { token?: string; access_token?: string };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw this.authError('the token service answered something that is not JSON');
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw this.authError('the token service returned no token');
     this.authorization = `Bearer ${token}`;

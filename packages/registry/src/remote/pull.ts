@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { ErrorCode, ExitCode, MlshipError, digestOf, versionRef, type Digest } from '@mlship/core';
-import { hasBlob, integrityError, writeBlob } from '../blobs.js';
+import { hasBlob, integrityError, writeBlob, MAX_DOCUMENT_BYTES } from '../blobs.js';
+import { parseJsonDocument } from '../documents.js';
+import { manifestSchema } from '../schemas.js';
 import { addVersions, loadIncoming } from '../ingest.js';
 import { registerWriter } from '../lock.js';
 import { MediaType } from '../media-types.js';
@@ -28,7 +30,13 @@ export async function pullArtifact(options: {
 }): Promise<PullResult> {
   const root = options.registry;
   const location = parseOciLocation(options.from);
-  const reference = location.digest ?? location.tag ?? 'latest';
+  const reference = location.digest ?? location.tag;
+  if (reference === undefined) {
+    throw new MlshipError(ErrorCode.usage, `no tag or digest in ${options.from}`, {
+      hint: 'add :TAG or @sha256:… (registry push tags a version with its number by default)',
+      exitCode: ExitCode.usage,
+    });
+  }
   const client = new OciClient(location, { insecure: options.insecure, actions: 'pull', env: options.env });
   const response = await client.request({
     method: 'GET',
@@ -40,11 +48,17 @@ export async function pullArtifact(options: {
   const digest = digestOf(manifestBytes);
   const claimed = location.digest ?? response.headers.get('docker-content-digest') ?? digest;
   if (claimed !== digest) throw integrityError(claimed, digest, formatOciLocation(location));
+  if (manifestBytes.length > MAX_DOCUMENT_BYTES) {
+    throw new MlshipError(ErrorCode.remote, `${formatOciLocation(location)} returned a manifest of ${manifestBytes.length} bytes`, { exitCode: ExitCode.runtime });
+  }
   let manifest: OciManifest;
   try {
-    manifest = JSON.parse(manifestBytes.toString('utf8')) as OciManifest;
-  } catch {
-    throw new MlshipError(ErrorCode.remote, `${formatOciLocation(location)} returned a manifest that is not JSON`, { exitCode: ExitCode.runtime });
+    manifest = parseJsonDocument<OciManifest>(manifestBytes, manifestSchema, 'manifest', digest);
+  } catch (error) {
+    throw new MlshipError(ErrorCode.remote, `${formatOciLocation(location)} returned a malformed manifest: ${(error as Error).message}`, {
+      hint: 'the remote artifact is damaged, or not an OCI image manifest',
+      exitCode: ExitCode.runtime,
+    });
   }
   if (manifest.config?.mediaType !== MediaType.metadata) {
     throw new MlshipError(ErrorCode.usage, `${formatOciLocation(location)} is not an mlship artifact (config ${manifest.config?.mediaType})`, {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type Digest } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
 import { openBlobStream, readBlobVerified } from '../blobs.js';
 import { readManifest } from '../documents.js';
 import { resolveRef } from '../resolve.js';
@@ -32,6 +32,12 @@ export async function pushArtifact(options: {
   const root = options.registry;
   const artifact = await resolveRef(root, options.ref);
   const location = parseOciLocation(options.to);
+  if (location.digest && location.digest !== artifact.digest) {
+    throw new MlshipError(ErrorCode.usage, `${artifact.ref} has digest ${artifact.digest}, not ${location.digest}`, {
+      hint: 'push to a tag, or name the artifact\'s own digest',
+      exitCode: ExitCode.usage,
+    });
+  }
   const tag = location.digest ? undefined : (location.tag ?? String(artifact.version));
   const client = new OciClient(location, { insecure: options.insecure, actions: 'pull,push', env: options.env });
   const manifest = await readManifest(root, artifact.digest);
@@ -53,7 +59,14 @@ export async function pushArtifact(options: {
       continue;
     }
     const start = await client.request({ method: 'POST', path: client.repoPath('blobs/uploads/'), accept: [202] });
-    const uploadUrl = new URL(start.headers.get('location') ?? '', `${client.base}/`);
+    const location = start.headers.get('location');
+    if (!location) {
+      throw new MlshipError(ErrorCode.remote, `${client.location.host} started an upload without a Location header`, {
+        hint: 'the server does not follow the OCI distribution API',
+        exitCode: ExitCode.runtime,
+      });
+    }
+    const uploadUrl = new URL(location, `${client.base}/`);
     uploadUrl.searchParams.set('digest', blob.digest);
     await client.request({
       method: 'PUT',

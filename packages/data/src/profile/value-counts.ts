@@ -1,0 +1,121 @@
+/**
+ * Counts of values by key (a string or a finite number), exact while few distinct keys are seen and
+ * sketched beyond.
+ *
+ * Up to `exactLimit` distinct keys (default 1,000: the usual categorical column) every count is kept,
+ * which gives exact category counts for chi-squared tests and an exact distinct count. Past that the
+ * counts move into a Misra–Gries summary (frequent values with a bounded error) and the keys into a
+ * HyperLogLog sketch (distinct count). HyperLogLog registers ignore duplicates, so feeding it each key
+ * once at the switch gives the same registers as feeding it the whole stream: merged and whole-stream
+ * results stay identical for the distinct count, and within the Misra–Gries bound for frequencies.
+ */
+import { HyperLogLog, type HyperLogLogJSON } from './hyperloglog.js';
+import { MisraGries, sortByCount, type MisraGriesJSON, type ValueKey } from './misra-gries.js';
+
+export const DEFAULT_EXACT_LIMIT = 1000;
+
+export interface ValueCountsOptions {
+  exactLimit: number;
+  heavyHitterCapacity: number;
+  hllPrecision: number;
+}
+
+/** Plain-JSON state: either every count, or the two sketches. `n` counts the values added. */
+export type ValueCountsJSON =
+  | { exact: true; n: number; counts: Array<[ValueKey, number]> }
+  | { exact: false; n: number; frequent: MisraGriesJSON; distinct: HyperLogLogJSON };
+
+export class ValueCounts {
+  readonly options: ValueCountsOptions;
+  private n = 0;
+  private exactCounts: Map<ValueKey, number> | undefined = new Map();
+  private frequent: MisraGries | undefined;
+  private distinct: HyperLogLog | undefined;
+
+  constructor(options: ValueCountsOptions) {
+    this.options = options;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  get exact(): boolean {
+    return this.exactCounts !== undefined;
+  }
+
+  add(key: ValueKey): void {
+    this.n += 1;
+    if (this.exactCounts) {
+      this.exactCounts.set(key, (this.exactCounts.get(key) ?? 0) + 1);
+      if (this.exactCounts.size > this.options.exactLimit) this.switchToSketches();
+    } else {
+      this.frequent!.add(key);
+      this.distinct!.add(key);
+    }
+  }
+
+  merge(other: ValueCounts): void {
+    this.n += other.n;
+    if (this.exactCounts && other.exactCounts) {
+      for (const [key, count] of other.exactCounts) this.exactCounts.set(key, (this.exactCounts.get(key) ?? 0) + count);
+      if (this.exactCounts.size > this.options.exactLimit) this.switchToSketches();
+      return;
+    }
+    if (this.exactCounts) this.switchToSketches();
+    const [frequent, distinct] = other.exactCounts ? sketchesOf(other.exactCounts, this.options) : [other.frequent!, other.distinct!];
+    this.frequent!.merge(frequent);
+    this.distinct!.merge(distinct);
+  }
+
+  /** Exact distinct count, or the HyperLogLog estimate (never below what the exact phase proved). */
+  distinctCount(): number {
+    if (this.exactCounts) return this.exactCounts.size;
+    return Math.max(this.distinct!.estimate(), this.options.exactLimit + 1);
+  }
+
+  /** Counts largest first: all of them when exact, else Misra–Gries lower bounds. */
+  entries(): Array<[ValueKey, number]> {
+    return this.exactCounts ? sortByCount([...this.exactCounts]) : this.frequent!.entries();
+  }
+
+  /** Largest possible undercount of any entry (0 when exact). */
+  maxError(): number {
+    return this.exactCounts ? 0 : this.frequent!.maxError;
+  }
+
+  toJSON(): ValueCountsJSON {
+    if (this.exactCounts) return { exact: true, n: this.n, counts: this.entries() };
+    return { exact: false, n: this.n, frequent: this.frequent!.toJSON(), distinct: this.distinct!.toJSON() };
+  }
+
+  /** Loads a state written by `toJSON`; the caller has checked its shape. */
+  static fromJSON(json: ValueCountsJSON, options: ValueCountsOptions): ValueCounts {
+    const counts = new ValueCounts(options);
+    counts.n = json.n;
+    if (json.exact) {
+      counts.exactCounts = new Map(json.counts);
+      if (counts.exactCounts.size > options.exactLimit) counts.switchToSketches();
+    } else {
+      counts.exactCounts = undefined;
+      counts.frequent = MisraGries.fromJSON(json.frequent);
+      counts.distinct = HyperLogLog.fromJSON(json.distinct);
+    }
+    return counts;
+  }
+
+  private switchToSketches(): void {
+    [this.frequent, this.distinct] = sketchesOf(this.exactCounts!, this.options);
+    this.exactCounts = undefined;
+  }
+}
+
+function sketchesOf(counts: Map<ValueKey, number>, options: ValueCountsOptions): [MisraGries, HyperLogLog] {
+  const frequent = new MisraGries(options.heavyHitterCapacity);
+  const distinct = new HyperLogLog(options.hllPrecision);
+  for (const [key, count] of counts) {
+    frequent.add(key, count);
+    distinct.add(key);
+  }
+  return [frequent, distinct];
+}

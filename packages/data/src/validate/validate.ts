@@ -1,0 +1,280 @@
+import { ExitCode, MlshipError } from '@mlship/core';
+import type { ColumnSchema, DataSchema } from '../schema/types.js';
+import { cellText, isMissing, parseTyped, type RawCell } from '../schema/values.js';
+import { detectPii, PII_DETECTORS } from './pii.js';
+import { hashRow } from './row-hash.js';
+
+export type CheckStatus = 'pass' | 'fail';
+export type Severity = 'error' | 'warning';
+
+/** One check of a validation report; `lines` holds the first offending line numbers, never values. */
+export interface CheckResult {
+  check: string;
+  column: string | null;
+  status: CheckStatus;
+  severity: Severity;
+  count: number;
+  lines: number[];
+  message: string;
+}
+
+export interface ValidationReport {
+  rows: number;
+  columns: string[];
+  /** False when an error-level check failed. */
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  checks: CheckResult[];
+}
+
+export interface Batch {
+  columns: string[];
+  rows: RawCell[][];
+  lines: number[];
+}
+
+/** How many offending line numbers each check keeps. */
+const MAX_LINES = 5;
+
+class Tally {
+  count = 0;
+  lines: number[] = [];
+  hit(line: number): void {
+    this.count += 1;
+    if (this.lines.length < MAX_LINES) this.lines.push(line);
+  }
+}
+
+interface ColumnCheckers {
+  name: string;
+  schema: ColumnSchema;
+  type: Tally;
+  nulls: Tally;
+  range: Tally;
+  category: Tally;
+  pattern: Tally;
+  unique: Tally;
+  seen: Set<string> | undefined;
+  categories: Set<string> | undefined;
+  regex: RegExp | undefined;
+  bounds: { min: number | undefined; max: number | undefined };
+}
+
+function schemaError(message: string): MlshipError {
+  return new MlshipError('MLSHIP_E_SCHEMA_INVALID', message, { hint: 'fix the schema file (see packages/data/schemas/data-schema.schema.json)', exitCode: ExitCode.usage });
+}
+
+function boundOf(value: number | string | undefined, schema: ColumnSchema, column: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  const parsed = schema.type === 'datetime' ? Date.parse(value) : Number(value);
+  if (Number.isNaN(parsed)) throw schemaError(`column "${column}": bound "${value}" is not a ${schema.type}`);
+  return parsed;
+}
+
+function checkersFor(name: string, schema: ColumnSchema): ColumnCheckers {
+  let regex: RegExp | undefined;
+  if (schema.pattern !== undefined) {
+    try {
+      regex = new RegExp(`^(?:${schema.pattern})$`, 'u');
+    } catch (error) {
+      throw schemaError(`column "${name}": pattern is not a valid regular expression (${(error as Error).message})`);
+    }
+  }
+  return {
+    name,
+    schema,
+    type: new Tally(),
+    nulls: new Tally(),
+    range: new Tally(),
+    category: new Tally(),
+    pattern: new Tally(),
+    unique: new Tally(),
+    seen: schema.unique ? new Set() : undefined,
+    categories: schema.categories ? new Set(schema.categories.map(String)) : undefined,
+    regex,
+    bounds: { min: boundOf(schema.min, schema, name), max: boundOf(schema.max, schema, name) },
+  };
+}
+
+function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): void {
+  if (isMissing(cell)) {
+    checkers.nulls.hit(line);
+    return;
+  }
+  const value = parseTyped(cell as Exclude<RawCell, null>, checkers.schema.type);
+  if (value === undefined) {
+    checkers.type.hit(line);
+    return;
+  }
+  const { min, max } = checkers.bounds;
+  if (typeof value === 'number' && ((min !== undefined && value < min) || (max !== undefined && value > max))) checkers.range.hit(line);
+  const text = cellText(cell);
+  if (checkers.categories && !checkers.categories.has(text.trim())) checkers.category.hit(line);
+  if (checkers.regex && !checkers.regex.test(text)) checkers.pattern.hit(line);
+  if (checkers.seen) {
+    if (checkers.seen.has(text)) checkers.unique.hit(line);
+    else checkers.seen.add(text);
+  }
+}
+
+export interface ValidateOptions {
+  /** Row hashes of another file (`rowHashes`), to report rows present in both (train/test leakage). */
+  against?: Set<number>;
+  /** Skip personal-data detection. */
+  skipPii?: boolean;
+}
+
+/** Row hashes of a file, for `ValidateOptions.against`. */
+export async function rowHashes(batches: AsyncIterable<Batch>): Promise<Set<number>> {
+  const hashes = new Set<number>();
+  for await (const batch of batches) for (const row of batch.rows) hashes.add(hashRow(row));
+  return hashes;
+}
+
+const pass = (check: string, column: string | null, severity: Severity, message: string): CheckResult => ({
+  check,
+  column,
+  status: 'pass',
+  severity,
+  count: 0,
+  lines: [],
+  message,
+});
+
+function result(check: string, column: string | null, severity: Severity, tally: Tally, failMessage: string, passMessage: string): CheckResult {
+  return tally.count === 0
+    ? pass(check, column, severity, passMessage)
+    : { check, column, status: 'fail', severity, count: tally.count, lines: tally.lines, message: failMessage };
+}
+
+/** Checks every row and the dataset as a whole against a schema; streams, so memory stays bounded except for unique and duplicate tracking. */
+export async function validateBatches(batches: AsyncIterable<Batch>, schema: DataSchema, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const checkers = new Map<string, ColumnCheckers>();
+  for (const [name, column] of Object.entries(schema.columns)) checkers.set(name, checkersFor(name, column));
+  let columns: string[] = [];
+  let rows = 0;
+  const duplicates = new Tally();
+  const leaked = new Tally();
+  const seenRows = new Set<number>();
+  const labelCounts = new Map<string, number>();
+  const label = schema.dataset?.label;
+  const pii = new Map<string, Map<string, number>>();
+
+  for await (const batch of batches) {
+    columns = batch.columns;
+    const ordered = batch.columns.map((name) => checkers.get(name));
+    const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
+    const piiColumns = options.skipPii
+      ? []
+      : batch.columns.map((name, position) => ({ name, position })).filter(({ name }) => {
+          const type = schema.columns[name]?.type;
+          return type === undefined || type === 'string' || type === 'category';
+        });
+    batch.rows.forEach((row, index) => {
+      const line = batch.lines[index] ?? rows + 2;
+      rows += 1;
+      ordered.forEach((checker, position) => {
+        if (checker) checkCell(checker, row[position] ?? null, line);
+      });
+      const hash = hashRow(row);
+      if (seenRows.has(hash)) duplicates.hit(line);
+      else seenRows.add(hash);
+      if (options.against?.has(hash)) leaked.hit(line);
+      if (labelIndex >= 0) {
+        const value = cellText(row[labelIndex] ?? null);
+        labelCounts.set(value, (labelCounts.get(value) ?? 0) + 1);
+      }
+      for (const { name, position } of piiColumns) {
+        const cell = row[position];
+        if (typeof cell !== 'string') continue;
+        const kind = detectPii(cell);
+        if (kind === undefined) continue;
+        const counts = pii.get(name) ?? new Map<string, number>();
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        pii.set(name, counts);
+      }
+    });
+  }
+
+  const checks: CheckResult[] = [];
+  for (const name of Object.keys(schema.columns)) {
+    if (!columns.includes(name)) {
+      checks.push({ check: 'column_present', column: name, status: 'fail', severity: 'error', count: 1, lines: [], message: `column "${name}" is missing` });
+    }
+  }
+  for (const name of columns) {
+    if (!schema.columns[name]) {
+      checks.push({ check: 'column_expected', column: name, status: 'fail', severity: 'warning', count: 1, lines: [], message: `column "${name}" is not in the schema` });
+    }
+  }
+  for (const checker of checkers.values()) {
+    if (!columns.includes(checker.name)) continue;
+    const { name, schema: column } = checker;
+    checks.push(result('type', name, 'error', checker.type, `${checker.type.count} value(s) are not ${column.type}`, `all values are ${column.type}`));
+    const maxNulls = column.nullable === false ? 0 : column.maxNullFraction;
+    if (maxNulls !== undefined) {
+      const fraction = checker.nulls.count / Math.max(1, rows);
+      checks.push(
+        fraction > maxNulls
+          ? { check: 'nulls', column: name, status: 'fail', severity: 'error', count: checker.nulls.count, lines: checker.nulls.lines, message: `${checker.nulls.count} missing value(s) (${(fraction * 100).toFixed(2)}%; allowed ${(maxNulls * 100).toFixed(2)}%)` }
+          : pass('nulls', name, 'error', `${checker.nulls.count} missing value(s), within the limit`),
+      );
+    }
+    if (column.min !== undefined || column.max !== undefined) {
+      checks.push(result('range', name, 'error', checker.range, `${checker.range.count} value(s) outside [${column.min ?? '-∞'}, ${column.max ?? '∞'}]`, 'all values within range'));
+    }
+    if (column.categories) checks.push(result('category', name, 'error', checker.category, `${checker.category.count} value(s) outside the allowed categories`, 'all values are allowed categories'));
+    if (column.pattern !== undefined) checks.push(result('pattern', name, 'error', checker.pattern, `${checker.pattern.count} value(s) do not match the pattern`, 'all values match the pattern'));
+    if (column.unique) checks.push(result('unique', name, 'error', checker.unique, `${checker.unique.count} repeated value(s)`, 'all values are unique'));
+  }
+
+  const dataset = schema.dataset ?? {};
+  if (dataset.rows) {
+    const { min, max } = dataset.rows;
+    const bad = (min !== undefined && rows < min) || (max !== undefined && rows > max);
+    checks.push({
+      check: 'row_count',
+      column: null,
+      status: bad ? 'fail' : 'pass',
+      severity: 'error',
+      count: bad ? 1 : 0,
+      lines: [],
+      message: `${rows} rows (allowed ${min ?? 0}..${max ?? '∞'})`,
+    });
+  }
+  const duplicateFraction = duplicates.count / Math.max(1, rows);
+  const maxDuplicates = dataset.maxDuplicateFraction ?? 0;
+  checks.push(
+    duplicateFraction > maxDuplicates
+      ? { check: 'duplicate_rows', column: null, status: 'fail', severity: dataset.maxDuplicateFraction === undefined ? 'warning' : 'error', count: duplicates.count, lines: duplicates.lines, message: `${duplicates.count} duplicate row(s) (${(duplicateFraction * 100).toFixed(2)}%)` }
+      : pass('duplicate_rows', null, 'error', `${duplicates.count} duplicate row(s), within the limit`),
+  );
+  if (label !== undefined && dataset.minClassFraction !== undefined && columns.includes(label)) {
+    const smallest = [...labelCounts].sort((a, b) => a[1] - b[1])[0];
+    const fraction = smallest ? smallest[1] / Math.max(1, rows) : 0;
+    const bad = fraction < dataset.minClassFraction;
+    checks.push({
+      check: 'class_balance',
+      column: label,
+      status: bad ? 'fail' : 'pass',
+      severity: 'error',
+      count: bad ? 1 : 0,
+      lines: [],
+      message: `smallest class has ${(fraction * 100).toFixed(2)}% of rows (at least ${(dataset.minClassFraction * 100).toFixed(2)}% required)`,
+    });
+  }
+  if (options.against) {
+    checks.push(result('leakage', null, 'error', leaked, `${leaked.count} row(s) also present in the other file`, 'no rows shared with the other file'));
+  }
+  for (const [name, counts] of pii) {
+    for (const [kind, count] of counts) {
+      const description = PII_DETECTORS.find((d) => d.name === kind)?.description ?? kind;
+      checks.push({ check: `pii_${kind}`, column: name, status: 'fail', severity: 'warning', count, lines: [], message: `${count} value(s) look like ${description}` });
+    }
+  }
+  const failed = checks.filter((check) => check.status === 'fail');
+  const errors = failed.filter((check) => check.severity === 'error').length;
+  return { rows, columns, ok: errors === 0, errors, warnings: failed.length - errors, checks };
+}

@@ -85,6 +85,10 @@ describe('mlship CLI (built binary)', () => {
     expectOneLineError(await mlship(['registry', 'show', 'models/other']), 'MLSHIP_E_REF_NOT_FOUND', 2);
     expectOneLineError(await mlship(['registry', 'put', 'models/m', 'missing.bin']), 'MLSHIP_E_FILE_NOT_FOUND', 2);
     expectOneLineError(await mlship(['registry', 'put', 'models/m', 'f.txt', '--meta', 'novalue']), 'MLSHIP_E_USAGE', 2);
+    await writeFile(join(dir, 'occupied'), 'a file where a folder should go');
+    expectOneLineError(await mlship(['registry', 'get', 'models/m', '--out', 'occupied']), 'MLSHIP_E_USAGE', 2);
+    expectOneLineError(await mlship(['registry', 'export', 'models/m', '--out', 'no/such/dir/x.tar']), 'MLSHIP_E_FILE_NOT_FOUND', 2);
+    expectOneLineError(await mlship(['registry', 'pull', 'oci://127.0.0.1:5000/x', '--insecure']), 'MLSHIP_E_USAGE', 2);
     const json = await mlship(['registry', 'show', 'models/m:4', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'MLSHIP_E_REF_NOT_FOUND' } });
   });

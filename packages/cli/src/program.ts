@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { MLSHIP_VERSION } from '@mlship/core';
+import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
 import { registerRegistry } from './commands/registry.js';
 
@@ -28,6 +29,7 @@ Examples:
   $ mlship registry show datasets/iris --json`,
     );
   registerInit(program);
+  registerData(program);
   registerRegistry(program);
   return program;
 }

@@ -8,7 +8,8 @@ import { ErrorCode, ExitCode, digestOf } from '@mlship/core';
 import { exportArtifacts, importArchive } from './archive.js';
 import { putArtifact } from './put.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import { caught, tempRegistry } from './test-helpers.js';
+import { caught } from '@mlship/test-utils';
+import { tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
 
 type Entry = { name: string; content?: string; type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo'; linkname?: string };

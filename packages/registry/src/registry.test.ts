@@ -8,7 +8,8 @@ import { findRegistry, initRegistry, registryPaths } from './layout.js';
 import { buildLineage, renderLineageDot, renderLineageMermaid, renderLineageText } from './lineage.js';
 import { putArtifact } from './put.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import { caught, tempRegistry } from './test-helpers.js';
+import { caught } from '@mlship/test-utils';
+import { tempRegistry } from './test-helpers.js';
 
 describe('the registry', () => {
   let root: string;

@@ -2,14 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ErrorCode, ExitCode, digestOf } from '@mlship/core';
-import { runMlship, startOciRegistry, type OciRegistryServer } from '@mlship/test-utils';
+import { caught, type OciRegistryServer, runMlship, startOciRegistry } from '@mlship/test-utils';
 import { putArtifact } from './put.js';
 import { resolveRef } from './resolve.js';
 import { pullArtifact } from './remote/pull.js';
 import { pushArtifact } from './remote/push.js';
 import { parseOciLocation } from './remote/oci-url.js';
 import { readBlobVerified } from './blobs.js';
-import { caught, tempRegistry } from './test-helpers.js';
+import { tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
 
 const skopeoRaw = async (args: string[]) => (await execa('skopeo', ['inspect', '--raw', ...args])).stdout;

@@ -13,7 +13,8 @@ import { gcRegistry } from './gc.js';
 import { blobPath } from './layout.js';
 import { putArtifact } from './put.js';
 import { pushArtifact } from './remote/push.js';
-import { caught, tempRegistry } from './test-helpers.js';
+import { caught } from '@mlship/test-utils';
+import { tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
 
 const writerScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'registry-writer.mjs');

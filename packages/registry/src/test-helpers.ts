@@ -1,4 +1,3 @@
-import type { MlshipError } from '@mlship/core';
 import { makeTempDir } from '@mlship/test-utils';
 import { initRegistry } from './layout.js';
 
@@ -9,12 +8,3 @@ export async function tempRegistry(): Promise<{ root: string; dir: string; clean
   return { root: registry, dir: temp.dir, cleanup: temp.cleanup };
 }
 
-/** The coded error a promise rejects with (fails the test when it resolves). */
-export async function caught(promise: Promise<unknown>): Promise<MlshipError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MlshipError;
-  }
-  throw new Error('expected a rejection');
-}

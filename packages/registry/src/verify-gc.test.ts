@@ -10,7 +10,8 @@ import { blobPath, registryPaths } from './layout.js';
 import { registerWriter } from './lock.js';
 import { putArtifact } from './put.js';
 import { resolveRef } from './resolve.js';
-import { caught, tempRegistry } from './test-helpers.js';
+import { caught } from '@mlship/test-utils';
+import { tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
 
 async function flipByte(path: string, offset = 0): Promise<void> {

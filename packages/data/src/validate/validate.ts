@@ -98,15 +98,16 @@ function checkersFor(name: string, schema: ColumnSchema): ColumnCheckers {
   };
 }
 
-function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): void {
+/** Checks one cell; returns true when it failed its type (the caller then looks for personal data in it). */
+function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): boolean {
   if (isMissing(cell)) {
     checkers.nulls.hit(line);
-    return;
+    return false;
   }
   const value = parseTyped(cell as Exclude<RawCell, null>, checkers.schema.type);
   if (value === undefined) {
     checkers.type.hit(line);
-    return;
+    return true;
   }
   const { min, max } = checkers.bounds;
   if (typeof value === 'number' && ((min !== undefined && value < min) || (max !== undefined && value > max))) checkers.range.hit(line);
@@ -117,6 +118,7 @@ function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): void 
     if (checkers.seen.has(text)) checkers.unique.hit(line);
     else checkers.seen.add(text);
   }
+  return false;
 }
 
 export interface ValidateOptions {
@@ -166,17 +168,26 @@ export async function validateBatches(batches: AsyncIterable<Batch>, schema: Dat
     columns = batch.columns;
     const ordered = batch.columns.map((name) => checkers.get(name));
     const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
-    const piiColumns = options.skipPii
-      ? []
-      : batch.columns.map((name, position) => ({ name, position })).filter(({ name }) => {
-          const type = schema.columns[name]?.type;
-          return type === undefined || type === 'string' || type === 'category';
-        });
+    // Text columns are searched for personal data; typed columns only where a value failed its type.
+    const textColumn = batch.columns.map((name) => {
+      const type = schema.columns[name]?.type;
+      return !options.skipPii && (type === undefined || type === 'string' || type === 'category');
+    });
+    const countPii = (name: string, cell: RawCell) => {
+      if (typeof cell !== 'string') return;
+      const kind = detectPii(cell);
+      if (kind === undefined) return;
+      const counts = pii.get(name) ?? new Map<string, number>();
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      pii.set(name, counts);
+    };
     batch.rows.forEach((row, index) => {
       const line = batch.lines[index] ?? rows + 2;
       rows += 1;
       ordered.forEach((checker, position) => {
-        if (checker) checkCell(checker, row[position] ?? null, line);
+        const cell = row[position] ?? null;
+        const badType = checker ? checkCell(checker, cell, line) : false;
+        if (textColumn[position] || (badType && !options.skipPii)) countPii(batch.columns[position]!, cell);
       });
       const hash = hashRow(row);
       if (seenRows.has(hash)) duplicates.hit(line);
@@ -185,15 +196,6 @@ export async function validateBatches(batches: AsyncIterable<Batch>, schema: Dat
       if (labelIndex >= 0) {
         const value = cellText(row[labelIndex] ?? null);
         labelCounts.set(value, (labelCounts.get(value) ?? 0) + 1);
-      }
-      for (const { name, position } of piiColumns) {
-        const cell = row[position];
-        if (typeof cell !== 'string') continue;
-        const kind = detectPii(cell);
-        if (kind === undefined) continue;
-        const counts = pii.get(name) ?? new Map<string, number>();
-        counts.set(kind, (counts.get(kind) ?? 0) + 1);
-        pii.set(name, counts);
       }
     });
   }

@@ -3,16 +3,8 @@ import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { makeTempDir, REPO_ROOT, runMlship, type CliResult } from '@mlship/test-utils';
+import { expectOneLineError, makeTempDir, REPO_ROOT, runMlship } from '@mlship/test-utils';
 
-/** A failure prints exactly one line, `error[CODE] message (hint: …)`, and no stack trace. */
-function expectOneLineError(result: CliResult, code: string, exitCode: number): void {
-  expect(result.exitCode).toBe(exitCode);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^error\\[${code}\\] .+ \\(hint: .+\\)$`));
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('mlship CLI (built binary)', () => {
   let dir: string;

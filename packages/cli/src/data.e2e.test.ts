@@ -1,15 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, REPO_ROOT, runMlship, type CliResult } from '@mlship/test-utils';
+import { expectOneLineError, makeTempDir, REPO_ROOT, runMlship } from '@mlship/test-utils';
 
 const iris = join(REPO_ROOT, 'examples', 'iris', 'iris.csv');
 
-function expectOneLineError(result: CliResult, code: string, exitCode: number): void {
-  expect(result.exitCode).toBe(exitCode);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(new RegExp(`^error\\[${code}\\] .+ \\(hint: .+\\)$`));
-}
 
 describe('mlship data (built binary)', () => {
   let dir: string;

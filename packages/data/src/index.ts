@@ -5,4 +5,14 @@ export * from './validate/index.js';
 export * from './profile/index.js';
 export * from './drift/index.js';
 export { inferSchemaFromFile, validateFile, type InferSchemaOptions, type ValidateFileOptions, type FileValidationReport } from './validate-file.js';
-export { profileFile, chartsOfProfile, type ProfileFileOptions } from './profile-file.js';
+export { profileFile, chartsOfProfile, toProfileBatch, FILE_PROFILE_QUANTILE_K, type ProfileFileOptions } from './profile-file.js';
+export { driftOfProfiles, type ProfileDriftOptions, type ProfileDriftReport, type ColumnDriftReport } from './profile-drift.js';
+export { loadProfileSource, DATASET_PROFILE_FILE, type ProfileSource, type LoadProfileSourceOptions } from './dataset-source.js';
+export {
+  registerDataset,
+  DATASET_SCHEMA_FILE,
+  DATASET_REPORT_FILE,
+  type RegisterDatasetOptions,
+  type RegisterDatasetResult,
+  type DatasetFacts,
+} from './register-dataset.js';

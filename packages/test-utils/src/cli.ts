@@ -32,3 +32,18 @@ export async function runMlship(
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
+
+/**
+ * Asserts the CLI's error contract: exit code `exitCode`, exactly one stderr line
+ * `error[CODE] message (hint: …)` with a code matching `code` (a regular expression), no stack trace.
+ */
+export function expectOneLineError(result: CliResult, code: string, exitCode: number): void {
+  const lines = result.stderr.trim().split('\n');
+  const problems = [
+    result.exitCode === exitCode ? '' : `exit code ${result.exitCode}, expected ${exitCode}`,
+    lines.length === 1 ? '' : `${lines.length} stderr lines, expected 1`,
+    new RegExp(`^error\\[(${code})\\] .+ \\(hint: .+\\)$`).test(lines[0] ?? '') ? '' : `first line does not read error[${code}] message (hint: …)`,
+    /\n\s+at /.test(result.stderr) ? 'a stack trace' : '',
+  ].filter((problem) => problem !== '');
+  if (problems.length > 0) throw new Error(`${problems.join('; ')}\nstderr: ${result.stderr}\nstdout: ${result.stdout.slice(0, 2000)}`);
+}

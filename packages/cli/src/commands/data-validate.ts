@@ -11,6 +11,7 @@ export function registerDataValidate(data: Command): void {
     .option('--against <file>', 'report rows also present in this file (train/test leakage)')
     .option('--junit <file.xml>', 'also write a JUnit XML report (one test case per check)')
     .option('--report <file.html>', 'also write a self-contained HTML report')
+    .option('--profile-out <profile.json>', 'also write the data profile, computed in the same pass')
     .addOption(new Option('--fail-on <level>', 'the lowest severity that fails the run').choices(['error', 'warning']).default('error'))
     .option('--no-pii', 'skip personal-data detection')
     .option('--delimiter <char>', 'CSV delimiter, or "auto"')
@@ -27,11 +28,13 @@ Examples:
   $ mlship data validate data.csv --schema schema.yaml --json | jq '.checks[] | select(.status=="fail")'`,
     )
     .action(
-      handle<{ schema: string; against?: string; junit?: string; report?: string; failOn: 'error' | 'warning'; pii: boolean; delimiter?: string }>(
+      handle<{ schema: string; against?: string; junit?: string; report?: string; profileOut?: string; failOn: 'error' | 'warning'; pii: boolean; delimiter?: string }>(
         async (context, [file], options) => {
           const dataApi = await import('@mlship/data');
-          const report = await dataApi.validateFile({
+          const wantProfile = options.report !== undefined || options.profileOut !== undefined;
+          const { profile, ...report } = await dataApi.validateFile({
             file: file!,
+            ...(wantProfile ? { profile: true as const } : {}),
             schema: options.schema,
             ...(options.against !== undefined ? { against: options.against } : {}),
             ...(options.pii === false ? { skipPii: true } : {}),
@@ -42,9 +45,8 @@ Examples:
               throw fromFsError(error, path, 'cannot write the report');
             });
           if (options.junit !== undefined) await write(options.junit, dataApi.renderJunit(report, file!));
-          if (options.report !== undefined) {
-            // A second pass for the charts; only when a report is asked for.
-            const profile = await dataApi.profileFile({ file: file!, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) });
+          if (options.profileOut !== undefined && profile) await write(options.profileOut, `${JSON.stringify({ file: file!, ...profile })}\n`);
+          if (options.report !== undefined && profile) {
             await write(options.report, dataApi.renderValidationHtml({ report, file: file!, charts: dataApi.chartsOfProfile(profile) }));
           }
           const failed = report.checks.filter((check) => check.status === 'fail');

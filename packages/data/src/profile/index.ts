@@ -19,6 +19,7 @@ export {
   TableProfiler,
   createTableProfiler,
   mergeTableProfiles,
+  tableProfileFromJSON,
   profileTable,
   type ProfileTableOptions,
   type TableBatch,

@@ -100,8 +100,8 @@ export async function profileTable(batches: AsyncIterable<TableBatch> | Iterable
  * column's sketch options differ.
  */
 export function mergeTableProfiles(a: TableProfile, b: TableProfile): TableProfile {
-  const left = loadTable(a);
-  const right = loadTable(b);
+  const left = tableProfileFromJSON(a);
+  const right = tableProfileFromJSON(b);
   const names = [...new Set([...left.columns.keys(), ...right.columns.keys()])];
   const columns = names.map((name): [string, ColumnProfile] => {
     const merged = left.columns.get(name) ?? emptyLike(right.columns.get(name)!, left.rowCount);
@@ -118,7 +118,11 @@ function emptyLike(profile: ColumnProfiler, rows: number): ColumnProfiler {
   return empty;
 }
 
-function loadTable(json: TableProfile): { rowCount: number; columns: Map<string, ColumnProfiler> } {
+/**
+ * Loads a table profile from untrusted JSON into one profiler per column (in the profile's order).
+ * Throws `MLSHIP_E_PROFILE_INVALID` listing what is wrong.
+ */
+export function tableProfileFromJSON(json: unknown): { rowCount: number; columns: Map<string, ColumnProfiler> } {
   const candidate = json as Partial<TableProfile> | null;
   if (typeof candidate !== 'object' || candidate === null || candidate.version !== 1) {
     throw invalidProfile([`table profile: unsupported version ${JSON.stringify(candidate?.version)} (this mlship reads version 1)`]);

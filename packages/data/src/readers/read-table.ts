@@ -79,3 +79,8 @@ export async function* assertHasRows(batches: AsyncIterable<RowBatch>, file: str
   }
   if (rows === 0) throw emptyError(file, 'a header but no data rows', 'check the step that wrote the file; an empty table cannot be validated or trained on');
 }
+
+/** `readTable` that refuses a table without rows (MLSHIP_E_DATA_EMPTY): what every data command reads through. */
+export function readRows(file: string, options: ReadTableOptions = {}): AsyncGenerator<RowBatch> {
+  return assertHasRows(readTable(file, options), file);
+}

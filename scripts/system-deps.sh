@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses: a real OCI registry server (docker-registry),
 # skopeo to inspect what was pushed, apache2-utils for htpasswd and openssl for the token service
-# (registry auth tests).
+# (registry auth tests), and chromium to render the HTML data report headless and screenshot it.
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# onnx's own checker (python3-onnx) validates the models packages/onnx exports.
+/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || need+=(python3-onnx)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
   echo "missing Debian packages: ${need[*]} (install them as root: apt-get install -y ${need[*]})" >&2

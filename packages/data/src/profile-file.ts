@@ -38,6 +38,9 @@ const formatEdge = (value: number) => (Math.abs(value) >= 1000 || Number.isInteg
 export function chartsOfProfile(profile: TableProfile): ColumnChart[] {
   return Object.entries(profile.columns).map(([name, column]) => {
     const nulls = column.nullCount > 0 ? `, ${column.nullCount} missing` : '';
+    if (column.kind === 'numeric' && column.numeric && column.numeric.moments.count === 0) {
+      return { name, kind: 'numeric' as const, bars: [], summary: `no numbers${nulls}` };
+    }
     if (column.kind === 'numeric' && column.numeric) {
       const { edges, counts } = column.numeric.histogram;
       return {
@@ -47,11 +50,8 @@ export function chartsOfProfile(profile: TableProfile): ColumnChart[] {
         summary: `mean ${column.numeric.moments.mean.toPrecision(4)}, sd ${column.numeric.stdDev.toPrecision(3)}${nulls}`,
       };
     }
-    return {
-      name,
-      kind: 'categorical' as const,
-      bars: column.topValues.slice(0, 20).map(({ value, count }) => ({ label: String(value), count })),
-      summary: `${column.distinctCount} distinct${nulls}`,
-    };
+    const bars = column.topValues.slice(0, 20).map(({ value, count }) => ({ label: String(value), count }));
+    const shown = column.distinctCount > bars.length ? `, the ${bars.length} most frequent shown` : '';
+    return { name, kind: 'categorical' as const, bars, summary: `${column.distinctCount} distinct${shown}${nulls}` };
   });
 }

@@ -1,0 +1,18 @@
+import { ExitCode, MlshipError } from '@mlship/core';
+
+/** Error codes of the ONNX package (the shared ones live in @mlship/core). */
+export const OnnxErrorCode = {
+  /** The tfjs model holds a layer, activation or option the exporter cannot express in ONNX. */
+  unsupported: 'MLSHIP_E_ONNX_UNSUPPORTED',
+  /** Bytes that are not a readable ONNX model, or a model that breaks the structure mlship needs. */
+  invalidModel: 'MLSHIP_E_ONNX_INVALID',
+} as const;
+
+/** The error for a layer, activation or option that has no ONNX export. */
+export function unsupported(message: string, details?: Record<string, unknown>): MlshipError {
+  return new MlshipError(OnnxErrorCode.unsupported, message, {
+    hint: 'use layers the ONNX exporter supports (see packages/onnx/README.md), or export another way',
+    exitCode: ExitCode.usage,
+    ...(details ? { details } : {}),
+  });
+}

@@ -1,0 +1,43 @@
+/** `signature.json`: what a caller needs to feed the exported model and read its output. */
+import type { OnnxValueInfo } from './model.js';
+import type { FeatureSpec, ImageSpec } from './preprocessing.js';
+
+export const SIGNATURE_FORMAT = 'mlship.signature.v1';
+
+export interface Signature {
+  format: typeof SIGNATURE_FORMAT;
+  /** The file the signature describes, and its ONNX versions. */
+  model: { file: string; irVersion: number; opset: number };
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  /** Tabular models: the columns of the `features` input, in order, with the preprocessing folded into the model. */
+  features?: FeatureSpec[];
+  /** Image models: the `image` input's size and the standardisation folded into the model. */
+  image?: ImageSpec;
+  /** Class names, in the order of the output's last axis. */
+  labels?: string[];
+}
+
+export interface SignatureOptions {
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  irVersion: number;
+  opset: number;
+  features?: FeatureSpec[];
+  image?: ImageSpec;
+  labels?: string[];
+  file?: string;
+}
+
+export function buildSignature(options: SignatureOptions): Signature {
+  const signature: Signature = {
+    format: SIGNATURE_FORMAT,
+    model: { file: options.file ?? 'model.onnx', irVersion: options.irVersion, opset: options.opset },
+    inputs: options.inputs,
+    outputs: options.outputs,
+  };
+  if (options.features) signature.features = options.features;
+  if (options.image) signature.image = options.image;
+  if (options.labels) signature.labels = options.labels;
+  return signature;
+}

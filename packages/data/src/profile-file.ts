@@ -1,5 +1,5 @@
-import { createTableProfiler, type ProfileTableOptions, type TableBatch, type TableProfile } from './profile/index.js';
-import { readRows, type ReadTableOptions, type RowBatch } from './readers/index.js';
+import { createTableProfiler, type ColumnarTableBatch, type ColumnValue, type ProfileTableOptions, type TableBatch, type TableProfile } from './profile/index.js';
+import { readColumnsWithRows, type ColumnBatch, type ReadTableOptions, type RowBatch } from './readers/index.js';
 import { coerceCell } from './schema/values.js';
 import type { ColumnChart } from './validate/html-report.js';
 
@@ -22,12 +22,23 @@ export function toProfileBatch(batch: RowBatch): TableBatch {
   return { columns: batch.columns, rows: batch.rows.map((row) => row.map(coerceCell)) };
 }
 
+/** A column batch as profiles take it, as `toProfileBatch` does for rows: numeric text is numbers, the rest as `coerceCell` makes it. */
+export function toProfileColumns(batch: ColumnBatch): ColumnarTableBatch {
+  const data = batch.data.map((column) => {
+    if (column.kind === 'cells') return { kind: 'values' as const, values: column.values.map(coerceCell) };
+    const others = new Map<number, ColumnValue>();
+    for (const [row, cell] of column.invalid) others.set(row, coerceCell(cell));
+    return { kind: 'numbers' as const, values: column.values, others };
+  });
+  return { columns: batch.columns, length: batch.length, data };
+}
+
 /** `data profile`: one streaming pass; numeric text becomes numbers, so numeric columns get moments and sketches. */
 export async function profileFile(options: ProfileFileOptions): Promise<TableProfile & { file: string }> {
   const { file, profile, ...read } = options;
   const profiler = createTableProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...profile });
-  for await (const batch of readRows(file, read)) {
-    profiler.addBatch(toProfileBatch(batch));
+  for await (const batch of readColumnsWithRows(file, read)) {
+    profiler.addColumns(toProfileColumns(batch));
   }
   return { file, ...profiler.toJSON() };
 }

@@ -1,10 +1,10 @@
 import { createTableProfiler, type ProfileTableOptions, type TableProfile, type TableProfiler } from './profile/index.js';
-import { readRows, type ReadTableOptions, type RowBatch } from './readers/index.js';
-import { FILE_PROFILE_QUANTILE_K, toProfileBatch } from './profile-file.js';
+import { readColumnsWithRows, readRows, type ColumnBatch, type ReadTableOptions } from './readers/index.js';
+import { FILE_PROFILE_QUANTILE_K, toProfileColumns } from './profile-file.js';
 import { inferSchema, type InferredSchema } from './schema/infer.js';
 import { loadSchema } from './schema/schema-file.js';
 import type { DataSchema } from './schema/types.js';
-import { rowHashes, validateBatches, type ValidationReport } from './validate/validate.js';
+import { rowHashes, validateColumnBatches, validationModes, type ValidationReport } from './validate/validate.js';
 
 export interface InferSchemaOptions extends ReadTableOptions {
   file: string;
@@ -36,9 +36,9 @@ export interface FileValidationReport extends ValidationReport {
 }
 
 /** Passes batches through, feeding each to `profiler` first. */
-async function* tapped(batches: AsyncIterable<RowBatch>, profiler: TableProfiler): AsyncGenerator<RowBatch> {
+async function* tapped(batches: AsyncIterable<ColumnBatch>, profiler: TableProfiler): AsyncGenerator<ColumnBatch> {
   for await (const batch of batches) {
-    profiler.addBatch(toProfileBatch(batch));
+    profiler.addColumns(toProfileColumns(batch));
     yield batch;
   }
 }
@@ -47,10 +47,12 @@ async function* tapped(batches: AsyncIterable<RowBatch>, profiler: TableProfiler
 export async function validateFile(options: ValidateFileOptions): Promise<FileValidationReport> {
   const { file, schema, against, skipPii, profile, ...read } = options;
   const parsed = typeof schema === 'string' ? await loadSchema(schema) : schema;
-  const otherRows = against === undefined ? undefined : await rowHashes(readRows(against, read));
+  // The other file's numbers are not needed, only its row hashes: read it all as cells (no parsing).
+  const otherRows = against === undefined ? undefined : await rowHashes(readColumnsWithRows(against, { ...read, defaultMode: 'cells' }));
   const profiler = profile === undefined ? undefined : createTableProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...(profile === true ? {} : profile) });
-  const batches = profiler ? tapped(readRows(file, read), profiler) : readRows(file, read);
-  const report = await validateBatches(batches, parsed, {
+  const columns = readColumnsWithRows(file, { ...read, modes: validationModes(parsed) });
+  const batches = profiler ? tapped(columns, profiler) : columns;
+  const report = await validateColumnBatches(batches, parsed, {
     ...(otherRows ? { against: otherRows } : {}),
     ...(skipPii ? { skipPii } : {}),
   });

@@ -21,6 +21,7 @@ import { DEFAULT_KLL_K, KllSketch, binWeightedValues, type KllSketchJSON, type W
 import { DEFAULT_HLL_PRECISION, MAX_HLL_PRECISION, MIN_HLL_PRECISION } from './hyperloglog.js';
 import { DEFAULT_MISRA_GRIES_CAPACITY, type ValueKey } from './misra-gries.js';
 import { Moments, type MomentsJSON } from './moments.js';
+import { sortNumbers } from './sort-numbers.js';
 import { incompatibleProfiles, invalidOption } from './profile-errors.js';
 import { DEFAULT_EXACT_LIMIT, ValueCounts, type ValueCountsJSON } from './value-counts.js';
 
@@ -126,6 +127,8 @@ export class ColumnProfiler {
   private moments: Moments | undefined;
   private sketch: KllSketch | undefined;
   private valueCounts: ValueCounts;
+  /** Reused by addNumbers. */
+  private scratch = new Float64Array(0);
 
   constructor(options: ColumnProfileOptions = {}) {
     const { seed, ...rest } = options;
@@ -172,6 +175,33 @@ export class ColumnProfiler {
       if (this.currentKind === 'numeric') this.becomeCategorical();
       this.valueCounts.add(typeof value === 'string' ? value : String(value));
     }
+  }
+
+  /**
+   * Adds a column of numbers at once: NaN is missing, except the rows in `others`, whose values are added
+   * as they are (text in a numeric column, for example). Same result as adding each value with `add`.
+   */
+  addNumbers(values: Float64Array, others?: ReadonlyMap<number, ColumnValue>): void {
+    let missing = 0;
+    let infinite = 0;
+    if (this.scratch.length < values.length) this.scratch = new Float64Array(values.length);
+    const finite = this.scratch;
+    let n = 0;
+    for (let i = 0; i < values.length; i += 1) {
+      const value = values[i]!;
+      if (value !== value) missing += 1;
+      else if (value === Infinity || value === -Infinity) infinite += 1;
+      else finite[n++] = value;
+    }
+    this.moments?.addMany(finite.subarray(0, n));
+    // Sorted once for both: the sketch compacts sorted runs, the counts come per distinct value.
+    const sorted = sortNumbers(finite.subarray(0, n));
+    this.sketch?.addSorted(sorted);
+    this.valueCounts.addSortedNumbers(sorted);
+    this.total += values.length - (others?.size ?? 0);
+    this.infinite += infinite;
+    this.nulls += missing - (others?.size ?? 0);
+    if (others) for (const value of others.values()) this.add(value);
   }
 
   addAll(values: Iterable<ColumnValue | undefined>): void {

@@ -9,7 +9,7 @@
  * estimate is within ±2.4% of the truth with 99.7% probability.
  */
 import { Buffer } from 'node:buffer';
-import { hash64 } from './hash.js';
+import { hash64, hashNumberHigh, hashNumberLow } from './hash.js';
 
 /** Bound once: global property lookups are slow in some sandboxes (Jest's VM contexts). */
 const { clz32 } = Math;
@@ -38,8 +38,11 @@ export class HyperLogLog {
 
   /** Adds a string or a finite number; the number 1 and the string "1" are different keys. */
   add(key: string | number): void {
-    const [high, low] = hash64(key);
-    this.addHash(high, low);
+    if (typeof key === 'number') this.addHash(hashNumberHigh(key), hashNumberLow(key));
+    else {
+      const [high, low] = hash64(key);
+      this.addHash(high, low);
+    }
   }
 
   /**

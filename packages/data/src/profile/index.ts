@@ -23,6 +23,7 @@ export {
   profileTable,
   type ProfileTableOptions,
   type TableBatch,
+  type ColumnarTableBatch,
   type TableProfile,
 } from './table-profile.js';
 export { ProfileErrorCode } from './profile-errors.js';

@@ -93,6 +93,38 @@ export class KllSketch {
     if (this.retained >= this.capacityTotal) this.compress();
   }
 
+  /**
+   * Adds finite numbers given in ascending order at once: the same guarantee as adding them one by one
+   * (lazy compaction may compact a level of any size). Each level is merged with what comes from below
+   * and halved in linear time, instead of one sort every few values.
+   */
+  addSorted(sorted: ArrayLike<number>): void {
+    if (sorted.length === 0) return;
+    this.n += sorted.length;
+    this.retained += sorted.length;
+    this.min = Math.min(this.min, sorted[0]!);
+    this.max = Math.max(this.max, sorted[sorted.length - 1]!);
+    this.sorted = undefined;
+    let incoming: ArrayLike<number> = sorted;
+    for (let h = 0; ; h += 1) {
+      const combined = mergeAscending(this.levels[h]!, incoming);
+      if (this.retained < this.capacityTotal || combined.length < this.capacity(h)) {
+        this.levels[h] = Array.from(combined);
+        break;
+      }
+      if (h + 1 === this.levels.length) this.grow();
+      const leftover = combined.length % 2;
+      const flip = nextRandom(this.rng);
+      this.rng = flip.state;
+      const promoted = new Float64Array((combined.length - leftover) / 2);
+      for (let i = leftover + (flip.value >>> 31), k = 0; i < combined.length; i += 2, k += 1) promoted[k] = combined[i]!;
+      this.retained -= promoted.length;
+      this.levels[h] = leftover === 1 ? [combined[0]!] : [];
+      incoming = promoted;
+    }
+    while (this.retained >= this.capacityTotal) this.compress();
+  }
+
   merge(other: KllSketch): void {
     if (other.k !== this.k) throw new Error(`cannot merge KLL sketches with k ${this.k} and ${other.k}`);
     if (other.n === 0) return;
@@ -225,6 +257,19 @@ export class KllSketch {
     this.retained -= (level.length - leftover) / 2;
     this.levels[h] = leftover === 1 ? [level[0]!] : [];
   }
+}
+
+/** The items of `level` (any order) and of `ascending`, in one ascending array. */
+function mergeAscending(level: readonly number[], ascending: ArrayLike<number>): Float64Array {
+  const held = Float64Array.from(level).sort();
+  const out = new Float64Array(held.length + ascending.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < held.length && j < ascending.length) out[k++] = held[i]! <= ascending[j]! ? held[i++]! : ascending[j++]!;
+  while (i < held.length) out[k++] = held[i++]!;
+  while (j < ascending.length) out[k++] = ascending[j++]!;
+  return out;
 }
 
 /** Index of the last element ≤ x in an ascending array, or −1. */

@@ -51,6 +51,34 @@ export class MisraGries {
     if (this.counts.size > 2 * this.capacity) this.purge();
   }
 
+  /**
+   * Adds values with counts at once (`keys[i]` seen `counts[i]` times): what `merge` does with an exact
+   * summary of them, so the bound holds, without a Map entry for every new value. For columns of
+   * mostly distinct numbers, where adding one by one would purge every `capacity` values.
+   */
+  addCounts(keys: readonly ValueKey[], counts: readonly number[]): void {
+    const fresh: number[] = [];
+    for (let i = 0; i < keys.length; i += 1) {
+      this.n += counts[i]!;
+      const held = this.counts.get(keys[i]!);
+      if (held === undefined) fresh.push(i);
+      else this.counts.set(keys[i]!, held + counts[i]!);
+    }
+    if (this.counts.size + fresh.length <= 2 * this.capacity) {
+      for (const i of fresh) this.counts.set(keys[i]!, counts[i]!);
+      return;
+    }
+    // Purge over held and fresh counters together: subtract the (capacity+1)-th largest count.
+    const all: number[] = [...this.counts.values()];
+    for (const i of fresh) all.push(counts[i]!);
+    const cut = kthLargest(all, this.capacity + 1);
+    const kept = new Map<ValueKey, number>();
+    for (const [value, count] of this.counts) if (count > cut) kept.set(value, count - cut);
+    for (const i of fresh) if (counts[i]! > cut) kept.set(keys[i]!, counts[i]! - cut);
+    this.counts = kept;
+    this.error += cut;
+  }
+
   merge(other: MisraGries): void {
     if (other.capacity !== this.capacity) throw new Error(`cannot merge Misra–Gries summaries with capacity ${this.capacity} and ${other.capacity}`);
     for (const [value, count] of other.counts) this.counts.set(value, (this.counts.get(value) ?? 0) + count);
@@ -90,6 +118,25 @@ export class MisraGries {
     this.counts = kept;
     this.error += cut;
   }
+}
+
+/** The k-th largest of positive integers (k ≤ values.length): by counting when they are small, as counts mostly are. */
+function kthLargest(values: number[], k: number): number {
+  let max = 0;
+  let integers = true;
+  for (const value of values) {
+    if (value > max) max = value;
+    if (!Number.isInteger(value)) integers = false;
+  }
+  if (max > 1 << 16 || !integers) return values.sort((a, b) => b - a)[k - 1]!;
+  const tally = new Uint32Array(max + 1);
+  for (const value of values) tally[value]! += 1;
+  let seen = 0;
+  for (let value = max; value > 0; value -= 1) {
+    seen += tally[value]!;
+    if (seen >= k) return value;
+  }
+  return 0;
 }
 
 /** Largest count first; ties put numbers (ascending) before strings (code-unit order), so output is stable. */

@@ -35,6 +35,37 @@ export class Moments {
     this.addToSum(x);
   }
 
+  /**
+   * Adds many finite numbers: their own moments (two passes: exact mean, then squared deviations)
+   * merged in by Chan's formula, which is as accurate as Welford's update and cheaper per value.
+   */
+  addMany(values: ArrayLike<number>): void {
+    if (values.length === 0) return;
+    const batch = new Moments();
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i += 1) {
+      const x = values[i]!;
+      batch.addToSum(x);
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    const mean = batch.sum / values.length;
+    let m2 = 0;
+    let drift = 0;
+    for (let i = 0; i < values.length; i += 1) {
+      const d = values[i]! - mean;
+      m2 += d * d;
+      drift += d;
+    }
+    batch.count = values.length;
+    batch.mean = mean + drift / values.length; // corrects the mean for the rounding of sum / n
+    batch.m2 = m2 - (drift * drift) / values.length;
+    batch.min = min;
+    batch.max = max;
+    this.merge(batch);
+  }
+
   merge(other: Moments): void {
     if (other.count === 0) return;
     if (this.count === 0) {

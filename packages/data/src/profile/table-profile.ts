@@ -27,6 +27,24 @@ export interface TableProfile {
   columns: Record<string, ColumnProfile>;
 }
 
+/** A batch by columns: `numbers` (NaN missing unless its row is in `others`) or plain `values`. */
+export interface ColumnarTableBatch {
+  columns: readonly string[];
+  length: number;
+  data: ReadonlyArray<{ kind: 'numbers'; values: Float64Array; others?: ReadonlyMap<number, ColumnValue> } | { kind: 'values'; values: ReadonlyArray<ColumnValue | undefined> }>;
+}
+
+function checkUnique(columns: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (seen.has(name)) {
+      throw new MlshipError(ErrorCode.usage, `column "${name}" appears twice`, { hint: 'give every column a unique name', exitCode: ExitCode.usage });
+    }
+    seen.add(name);
+  }
+  return seen;
+}
+
 export class TableProfiler {
   private readonly options: ProfileTableOptions;
   private rows = 0;
@@ -46,19 +64,30 @@ export class TableProfiler {
   }
 
   addBatch(batch: TableBatch): void {
-    const seen = new Set<string>();
-    for (const name of batch.columns) {
-      if (seen.has(name)) {
-        throw new MlshipError(ErrorCode.usage, `column "${name}" appears twice`, { hint: 'give every column a unique name', exitCode: ExitCode.usage });
-      }
-      seen.add(name);
-    }
+    const seen = checkUnique(batch.columns);
     const targets = batch.columns.map((name) => this.profilerFor(name));
     for (const row of batch.rows) {
       targets.forEach((profiler, i) => profiler.add(row[i]));
     }
     for (const [name, profiler] of this.profilers) if (!seen.has(name)) profiler.addNulls(batch.rows.length);
     this.rows += batch.rows.length;
+  }
+
+  /**
+   * Adds a batch given column by column: `numbers` columns (NaN missing, `others` holding the rows that
+   * are not numbers) or `values` columns. Same result as `addBatch` with the rows.
+   */
+  addColumns(batch: ColumnarTableBatch): void {
+    checkUnique(batch.columns);
+    batch.columns.forEach((name, i) => {
+      const column = batch.data[i]!;
+      const profiler = this.profilerFor(name);
+      if (column.kind === 'numbers') profiler.addNumbers(column.values, column.others);
+      else for (let row = 0; row < batch.length; row += 1) profiler.add(column.values[row]);
+    });
+    const seen = new Set(batch.columns);
+    for (const [name, profiler] of this.profilers) if (!seen.has(name)) profiler.addNulls(batch.length);
+    this.rows += batch.length;
   }
 
   toJSON(): TableProfile {

@@ -55,6 +55,34 @@ export class ValueCounts {
     }
   }
 
+  /** Adds sorted numbers at once (equal values next to each other): one count per distinct value. */
+  addSortedNumbers(sorted: ArrayLike<number>): void {
+    const keys: number[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < sorted.length; ) {
+      const value = sorted[i]!;
+      let j = i + 1;
+      while (j < sorted.length && sorted[j] === value) j += 1;
+      keys.push(value);
+      counts.push(j - i);
+      i = j;
+    }
+    let i = 0;
+    if (this.exactCounts) {
+      for (; i < keys.length && this.exactCounts; i += 1) {
+        this.n += counts[i]!;
+        this.exactCounts.set(keys[i]!, (this.exactCounts.get(keys[i]!) ?? 0) + counts[i]!);
+        if (this.exactCounts.size > this.options.exactLimit) this.switchToSketches();
+      }
+      if (i === keys.length) return;
+    }
+    const restKeys = i === 0 ? keys : keys.slice(i);
+    const restCounts = i === 0 ? counts : counts.slice(i);
+    for (const count of restCounts) this.n += count;
+    this.frequent!.addCounts(restKeys, restCounts);
+    for (const key of restKeys) this.distinct!.add(key);
+  }
+
   merge(other: ValueCounts): void {
     this.n += other.n;
     if (this.exactCounts && other.exactCounts) {

@@ -56,11 +56,11 @@ function gzipError(file: string, error: unknown): unknown {
 }
 
 /** The file's bytes, gunzipped when `compressed`. The file is closed when the iteration ends, early or not. */
-export async function* fileBytes(file: string, compressed: boolean): AsyncGenerator<Buffer> {
-  const raw = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+export async function* fileBytes(file: string, compressed: boolean, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  const raw = createReadStream(file, { highWaterMark: chunkBytes });
   let source: Readable = raw;
   if (compressed) {
-    const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
+    const gunzip = createGunzip({ chunkSize: chunkBytes });
     raw.on('error', (error) => gunzip.destroy(error));
     source = raw.pipe(gunzip);
   }

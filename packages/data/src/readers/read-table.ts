@@ -1,9 +1,11 @@
-import { readCsv, readCsvHeader } from './csv-reader.js';
+import { columnsOfRows, ColumnModes, type ColumnBatch, type ColumnReadOptions } from './column-batch.js';
+import { readCsv, readCsvColumns, readCsvHeader } from './csv-reader.js';
 import { checkDelimiter, readFirstLine, sniffDelimiter } from './delimiter.js';
 import { emptyError, optionError } from './errors.js';
 import { probeFile } from './file-source.js';
 import { readJsonl, readJsonlKeys } from './jsonl-reader.js';
 import { readParquet, readParquetInfo } from './parquet-reader.js';
+import { hashRow } from './row-hash.js';
 import { formatExtension, resolveFormat } from './table-format.js';
 import type { ReadTableOptions, RowBatch, TableFormat, TableInfo } from './types.js';
 
@@ -55,6 +57,35 @@ export async function* readTable(file: string, options: ReadTableOptions = {}): 
   else yield* readCsv(file, plan);
 }
 
+function pickColumnOptions({ modes, defaultMode }: ColumnReadOptions): ColumnReadOptions {
+  return { ...(modes ? { modes } : {}), ...(defaultMode ? { defaultMode } : {}) };
+}
+
+/**
+ * `readTable` as column batches (see column-batch.ts): CSV numeric columns are parsed straight from the
+ * bytes; JSONL and Parquet rows are turned into columns. What validation and profiling read.
+ */
+export async function* readColumns(file: string, options: ReadTableOptions & ColumnReadOptions = {}): AsyncGenerator<ColumnBatch> {
+  const plan = await planRead(file, options);
+  if (plan.format === 'csv') {
+    yield* readCsvColumns(file, { ...plan, ...pickColumnOptions(options) });
+    return;
+  }
+  let modes: ColumnModes | undefined;
+  let columns: string[] | undefined;
+  const rows = plan.format === 'parquet' ? readParquet(file, plan) : readJsonl(file, plan);
+  for await (const batch of rows) {
+    // JSONL batches may gain columns; the modes follow the newest column list.
+    if (batch.columns !== columns) {
+      modes = new ColumnModes(batch.columns, options);
+      columns = batch.columns;
+    }
+    const columnBatch = columnsOfRows(batch, modes!, hashRow);
+    modes!.settle(columnBatch);
+    yield columnBatch;
+  }
+}
+
 /**
  * Format, compression and columns, cheaply: CSV reads only its header record, JSONL its first object (later
  * lines may add keys), Parquet its footer.
@@ -77,7 +108,21 @@ export async function* assertHasRows(batches: AsyncIterable<RowBatch>, file: str
     rows += batch.rows.length;
     yield batch;
   }
-  if (rows === 0) throw emptyError(file, 'a header but no data rows', 'check the step that wrote the file; an empty table cannot be validated or trained on');
+  if (rows === 0) throw noRowsError(file);
+}
+
+/** `readColumns` that refuses a table without rows (MLSHIP_E_DATA_EMPTY), as `readRows` does. */
+export async function* readColumnsWithRows(file: string, options: ReadTableOptions & ColumnReadOptions = {}): AsyncGenerator<ColumnBatch> {
+  let rows = 0;
+  for await (const batch of readColumns(file, options)) {
+    rows += batch.length;
+    yield batch;
+  }
+  if (rows === 0) throw noRowsError(file);
+}
+
+function noRowsError(file: string) {
+  return emptyError(file, 'a header but no data rows', 'check the step that wrote the file; an empty table cannot be validated or trained on');
 }
 
 /** `readTable` that refuses a table without rows (MLSHIP_E_DATA_EMPTY): what every data command reads through. */

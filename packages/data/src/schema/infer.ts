@@ -2,7 +2,7 @@ import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
 import type { RawCell } from './values.js';
 import { cellText, isMissing, parseTyped } from './values.js';
 import type { ColumnSchema, ColumnType, DataSchema } from './types.js';
-import { hashRow } from '../validate/row-hash.js';
+import { hashRow } from '../readers/row-hash.js';
 
 /** Columns with at most this many distinct text values (and repeats) are inferred as categories. */
 const MAX_CATEGORIES = 50;

@@ -12,7 +12,12 @@ const FALSE_TOKENS = new Set(['false', 'no']);
 
 /** Missing values: null, and the usual spellings of "missing" in text files. */
 export function isMissing(cell: RawCell): boolean {
-  return cell === null || (typeof cell === 'string' && NULL_TOKENS.has(cell.trim().toLowerCase()));
+  if (cell === null) return true;
+  if (typeof cell !== 'string') return false;
+  // Every missing token is empty or starts with n/N once trimmed: most cells are told apart by one character.
+  const first = cell.charCodeAt(0);
+  if (first > 0x20 && (first | 0x20) !== 0x6e) return false;
+  return NULL_TOKENS.has(cell.trim().toLowerCase());
 }
 
 /** A typed value, or undefined when the cell does not hold a value of that type. Datetimes become epoch ms. */

@@ -1,8 +1,10 @@
 import { ExitCode, MlshipError } from '@mlship/core';
+import { ColumnModes, columnsOfRows, type ColumnBatch, type ColumnData, type ColumnMode } from '../readers/column-batch.js';
+import { hashRow } from '../readers/row-hash.js';
 import type { ColumnSchema, DataSchema } from '../schema/types.js';
 import { cellText, isMissing, parseTyped, type RawCell } from '../schema/values.js';
 import { detectPii, PII_DETECTORS } from './pii.js';
-import { hashRow } from './row-hash.js';
+import { RowHashSet } from './row-hash-set.js';
 
 export type CheckStatus = 'pass' | 'fail';
 export type Severity = 'error' | 'warning';
@@ -59,6 +61,9 @@ interface ColumnCheckers {
   categories: Set<string> | undefined;
   regex: RegExp | undefined;
   bounds: { min: number | undefined; max: number | undefined };
+  /** For columns read as numbers: the categories that are numbers, and the values seen (unique). */
+  numberCategories: Set<number> | undefined;
+  numbersSeen: Set<number> | undefined;
 }
 
 function schemaError(message: string): MlshipError {
@@ -95,7 +100,81 @@ function checkersFor(name: string, schema: ColumnSchema): ColumnCheckers {
     categories: schema.categories ? new Set(schema.categories.map(String)) : undefined,
     regex,
     bounds: { min: boundOf(schema.min, schema, name), max: boundOf(schema.max, schema, name) },
+    numberCategories: schema.categories ? new Set(schema.categories.map(Number).filter(Number.isFinite)) : undefined,
+    numbersSeen: schema.unique ? new Set() : undefined,
   };
+}
+
+/**
+ * How validation reads each schema column: number and integer columns as numbers (parsed once, checked
+ * without text), unless a pattern needs their text; the rest as cells.
+ */
+export function validationModes(schema: DataSchema): Record<string, ColumnMode> {
+  return Object.fromEntries(
+    Object.entries(schema.columns).map(([name, column]) => [name, (column.type === 'number' || column.type === 'integer') && column.pattern === undefined ? column.type : 'cells']),
+  );
+}
+
+/** Checks a column read as numbers: NaN is missing unless the cell is in `invalid` (a type error). */
+function checkNumbers(checkers: ColumnCheckers, data: Extract<ColumnData, { kind: 'numbers' }>, lines: Float64Array, onInvalid: (cell: RawCell) => void): void {
+  const { values, invalid } = data;
+  const min = checkers.bounds.min ?? -Infinity;
+  const max = checkers.bounds.max ?? Infinity;
+  const { numberCategories, numbersSeen } = checkers;
+  for (let row = 0; row < values.length; row += 1) {
+    const value = values[row]!;
+    if (value !== value) {
+      const cell = invalid.size === 0 ? undefined : invalid.get(row);
+      if (cell === undefined) checkers.nulls.hit(lines[row]!);
+      else {
+        checkers.type.hit(lines[row]!);
+        onInvalid(cell);
+      }
+      continue;
+    }
+    if (value < min || value > max) checkers.range.hit(lines[row]!);
+    if (numberCategories && !numberCategories.has(value)) checkers.category.hit(lines[row]!);
+    if (numbersSeen) {
+      if (numbersSeen.has(value)) checkers.unique.hit(lines[row]!);
+      else numbersSeen.add(value);
+    }
+  }
+}
+
+/** Personal-data findings per column, with a cache for the repeated values of categorical columns. */
+class PiiCounter {
+  readonly found = new Map<string, Map<string, number>>();
+  private readonly cache = new Map<string, Map<string, string | undefined>>();
+
+  count(column: string, cell: RawCell): void {
+    if (typeof cell !== 'string') return;
+    let cache = this.cache.get(column);
+    if (!cache) this.cache.set(column, (cache = new Map()));
+    let kind = cache.get(cell);
+    if (kind === undefined && !cache.has(cell)) {
+      kind = detectPii(cell);
+      if (cache.size < 4096) cache.set(cell, kind);
+    }
+    if (kind === undefined) return;
+    const counts = this.found.get(column) ?? new Map<string, number>();
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    this.found.set(column, counts);
+  }
+}
+
+/** A cell of a column read as numbers, for the cell-by-cell checks (columns not in the schema). */
+function numberCell(data: Extract<ColumnData, { kind: 'numbers' }>, row: number): RawCell {
+  const value = data.values[row]!;
+  return value === value ? value : (data.invalid.get(row) ?? null);
+}
+
+/** Adds a batch's label values to `counts` (numbers by value, the rest by their text). */
+function countLabels(data: ColumnData, length: number, counts: Map<string | number, number>): void {
+  for (let row = 0; row < length; row += 1) {
+    const key = data.kind === 'numbers' ? numberCell(data, row) : cellText(data.values[row] ?? null);
+    const text = typeof key === 'number' ? key : cellText(key);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  }
 }
 
 /** Checks one cell; returns true when it failed its type (the caller then looks for personal data in it). */
@@ -123,15 +202,18 @@ function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): boole
 
 export interface ValidateOptions {
   /** Row hashes of another file (`rowHashes`), to report rows present in both (train/test leakage). */
-  against?: Set<number>;
+  against?: RowHashSet;
   /** Skip personal-data detection. */
   skipPii?: boolean;
 }
 
 /** Row hashes of a file, for `ValidateOptions.against`. */
-export async function rowHashes(batches: AsyncIterable<Batch>): Promise<Set<number>> {
-  const hashes = new Set<number>();
-  for await (const batch of batches) for (const row of batch.rows) hashes.add(hashRow(row));
+export async function rowHashes(batches: AsyncIterable<Batch | ColumnBatch>): Promise<RowHashSet> {
+  const hashes = new RowHashSet();
+  for await (const batch of batches) {
+    if ('hashes' in batch) for (const hash of batch.hashes) hashes.add(hash);
+    else for (const row of batch.rows) hashes.add(hashRow(row));
+  }
   return hashes;
 }
 
@@ -151,53 +233,66 @@ function result(check: string, column: string | null, severity: Severity, tally:
     : { check, column, status: 'fail', severity, count: tally.count, lines: tally.lines, message: failMessage };
 }
 
+/** Row batches as column batches read the way validation wants (see `validationModes`). */
+async function* asColumns(batches: AsyncIterable<Batch>, schema: DataSchema): AsyncGenerator<ColumnBatch> {
+  const modes = validationModes(schema);
+  let reading: ColumnModes | undefined;
+  let columns: string[] | undefined;
+  for await (const batch of batches) {
+    if (batch.columns !== columns) [reading, columns] = [new ColumnModes(batch.columns, { modes }), batch.columns];
+    yield columnsOfRows(batch, reading!, hashRow);
+  }
+}
+
 /** Checks every row and the dataset as a whole against a schema; streams, so memory stays bounded except for unique and duplicate tracking. */
-export async function validateBatches(batches: AsyncIterable<Batch>, schema: DataSchema, options: ValidateOptions = {}): Promise<ValidationReport> {
+export function validateBatches(batches: AsyncIterable<Batch>, schema: DataSchema, options: ValidateOptions = {}): Promise<ValidationReport> {
+  return validateColumnBatches(asColumns(batches, schema), schema, options);
+}
+
+/**
+ * `validateBatches` over column batches, best read with `validationModes(schema)` so number columns come
+ * as numbers (a column read otherwise is checked cell by cell).
+ */
+export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>, schema: DataSchema, options: ValidateOptions = {}): Promise<ValidationReport> {
   const checkers = new Map<string, ColumnCheckers>();
   for (const [name, column] of Object.entries(schema.columns)) checkers.set(name, checkersFor(name, column));
   let columns: string[] = [];
   let rows = 0;
   const duplicates = new Tally();
   const leaked = new Tally();
-  const seenRows = new Set<number>();
-  const labelCounts = new Map<string, number>();
+  const seenRows = new RowHashSet();
+  const labelCounts = new Map<string | number, number>();
   const label = schema.dataset?.label;
-  const pii = new Map<string, Map<string, number>>();
+  const personal = new PiiCounter();
 
   for await (const batch of batches) {
     columns = batch.columns;
-    const ordered = batch.columns.map((name) => checkers.get(name));
-    const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
-    // Text columns are searched for personal data; typed columns only where a value failed its type.
-    const textColumn = batch.columns.map((name) => {
+    const { lines, length } = batch;
+    batch.columns.forEach((name, position) => {
+      const checker = checkers.get(name);
+      const data = batch.data[position]!;
       const type = schema.columns[name]?.type;
-      return !options.skipPii && (type === undefined || type === 'string' || type === 'category');
-    });
-    const countPii = (name: string, cell: RawCell) => {
-      if (typeof cell !== 'string') return;
-      const kind = detectPii(cell);
-      if (kind === undefined) return;
-      const counts = pii.get(name) ?? new Map<string, number>();
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      pii.set(name, counts);
-    };
-    batch.rows.forEach((row, index) => {
-      const line = batch.lines[index] ?? rows + 2;
-      rows += 1;
-      ordered.forEach((checker, position) => {
-        const cell = row[position] ?? null;
-        const badType = checker ? checkCell(checker, cell, line) : false;
-        if (textColumn[position] || (badType && !options.skipPii)) countPii(batch.columns[position]!, cell);
-      });
-      const hash = hashRow(row);
-      if (seenRows.has(hash)) duplicates.hit(line);
-      else seenRows.add(hash);
-      if (options.against?.has(hash)) leaked.hit(line);
-      if (labelIndex >= 0) {
-        const value = cellText(row[labelIndex] ?? null);
-        labelCounts.set(value, (labelCounts.get(value) ?? 0) + 1);
+      // Text columns are searched for personal data; typed columns only where a value failed its type.
+      const textColumn = !options.skipPii && (type === undefined || type === 'string' || type === 'category');
+      const onBadType = options.skipPii ? () => {} : (cell: RawCell) => personal.count(name, cell);
+      if (checker && data.kind === 'numbers') {
+        checkNumbers(checker, data, lines, onBadType);
+        return;
+      }
+      for (let row = 0; row < length; row += 1) {
+        const cell = data.kind === 'cells' ? (data.values[row] ?? null) : numberCell(data, row);
+        const badType = checker ? checkCell(checker, cell, lines[row]!) : false;
+        if (textColumn || badType) onBadType(cell);
       }
     });
+    for (let row = 0; row < length; row += 1) {
+      const hash = batch.hashes[row]!;
+      if (!seenRows.add(hash)) duplicates.hit(lines[row]!);
+      if (options.against?.has(hash)) leaked.hit(lines[row]!);
+    }
+    const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
+    if (labelIndex >= 0) countLabels(batch.data[labelIndex]!, length, labelCounts);
+    rows += length;
   }
 
   const checks: CheckResult[] = [];
@@ -270,7 +365,7 @@ export async function validateBatches(batches: AsyncIterable<Batch>, schema: Dat
   if (options.against) {
     checks.push(result('leakage', null, 'error', leaked, `${leaked.count} row(s) also present in the other file`, 'no rows shared with the other file'));
   }
-  for (const [name, counts] of pii) {
+  for (const [name, counts] of personal.found) {
     for (const [kind, count] of counts) {
       const description = PII_DETECTORS.find((d) => d.name === kind)?.description ?? kind;
       checks.push({ check: `pii_${kind}`, column: name, status: 'fail', severity: 'warning', count, lines: [], message: `${count} value(s) look like ${description}` });

@@ -42,7 +42,11 @@ await build({
 });
 
 await build({
-  entryPoints: Object.fromEntries(lazy.map((name) => [name, join(packagesDir, name, 'src', 'index.ts')])),
+  entryPoints: {
+    ...Object.fromEntries(lazy.map((name) => [name, join(packagesDir, name, 'src', 'index.ts')])),
+    // Worker threads start from a file of their own (see packages/data/src/batch-profiler.ts).
+    'data-profile-worker': join(packagesDir, 'data', 'src', 'profile-worker.ts'),
+  },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

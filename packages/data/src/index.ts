@@ -5,6 +5,7 @@ export * from './validate/index.js';
 export * from './profile/index.js';
 export * from './drift/index.js';
 export { inferSchemaFromFile, validateFile, type InferSchemaOptions, type ValidateFileOptions, type FileValidationReport } from './validate-file.js';
+export { WORKER_MIN_BYTES } from './batch-profiler.js';
 export { profileFile, chartsOfProfile, toProfileBatch, FILE_PROFILE_QUANTILE_K, type ProfileFileOptions } from './profile-file.js';
 export { driftOfProfiles, type ProfileDriftOptions, type ProfileDriftReport, type ColumnDriftReport } from './profile-drift.js';
 export { loadProfileSource, DATASET_PROFILE_FILE, type ProfileSource, type LoadProfileSourceOptions } from './dataset-source.js';

@@ -1,6 +1,7 @@
-import { createTableProfiler, type ColumnarTableBatch, type ColumnValue, type ProfileTableOptions, type TableBatch, type TableProfile } from './profile/index.js';
-import { readColumnsWithRows, type ColumnBatch, type ReadTableOptions, type RowBatch } from './readers/index.js';
-import { coerceCell } from './schema/values.js';
+import { fileSize, startBatchProfiler } from './batch-profiler.js';
+import type { ProfileTableOptions, TableProfile } from './profile/index.js';
+import { readColumnsWithRows, type ReadTableOptions } from './readers/index.js';
+export { toProfileBatch, toProfileColumns } from './profile-batches.js';
 import type { ColumnChart } from './validate/html-report.js';
 
 export interface ProfileFileOptions extends ReadTableOptions {
@@ -17,30 +18,19 @@ export interface ProfileFileOptions extends ReadTableOptions {
  */
 export const FILE_PROFILE_QUANTILE_K = 1024;
 
-/** A reader batch as profiles take it: numeric text becomes numbers, so numeric columns get moments and sketches. */
-export function toProfileBatch(batch: RowBatch): TableBatch {
-  return { columns: batch.columns, rows: batch.rows.map((row) => row.map(coerceCell)) };
-}
-
-/** A column batch as profiles take it, as `toProfileBatch` does for rows: numeric text is numbers, the rest as `coerceCell` makes it. */
-export function toProfileColumns(batch: ColumnBatch): ColumnarTableBatch {
-  const data = batch.data.map((column) => {
-    if (column.kind === 'cells') return { kind: 'values' as const, values: column.values.map(coerceCell) };
-    const others = new Map<number, ColumnValue>();
-    for (const [row, cell] of column.invalid) others.set(row, coerceCell(cell));
-    return { kind: 'numbers' as const, values: column.values, others };
-  });
-  return { columns: batch.columns, length: batch.length, data };
-}
-
 /** `data profile`: one streaming pass; numeric text becomes numbers, so numeric columns get moments and sketches. */
 export async function profileFile(options: ProfileFileOptions): Promise<TableProfile & { file: string }> {
   const { file, profile, ...read } = options;
-  const profiler = createTableProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...profile });
-  for await (const batch of readColumnsWithRows(file, read)) {
-    profiler.addColumns(toProfileColumns(batch));
+  // Reading goes on here while the worker (for big files) profiles what was read.
+  const profiler = startBatchProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...profile }, await fileSize(file));
+  let result: TableProfile;
+  try {
+    for await (const batch of readColumnsWithRows(file, read)) await profiler.add(batch);
+    result = await profiler.finish();
+  } finally {
+    await profiler.close();
   }
-  return { file, ...profiler.toJSON() };
+  return { file, ...result };
 }
 
 const formatEdge = (value: number) => (Math.abs(value) >= 1000 || Number.isInteger(value) ? String(Math.round(value)) : value.toPrecision(3));

@@ -1,6 +1,7 @@
-import { createTableProfiler, type ProfileTableOptions, type TableProfile, type TableProfiler } from './profile/index.js';
+import { startBatchProfiler, fileSize, type BatchProfiler } from './batch-profiler.js';
+import type { ProfileTableOptions, TableProfile } from './profile/index.js';
 import { readColumnsWithRows, readRows, type ColumnBatch, type ReadTableOptions } from './readers/index.js';
-import { FILE_PROFILE_QUANTILE_K, toProfileColumns } from './profile-file.js';
+import { FILE_PROFILE_QUANTILE_K } from './profile-file.js';
 import { inferSchema, type InferredSchema } from './schema/infer.js';
 import { loadSchema } from './schema/schema-file.js';
 import type { DataSchema } from './schema/types.js';
@@ -35,11 +36,11 @@ export interface FileValidationReport extends ValidationReport {
   profile?: TableProfile;
 }
 
-/** Passes batches through, feeding each to `profiler` first. */
-async function* tapped(batches: AsyncIterable<ColumnBatch>, profiler: TableProfiler): AsyncGenerator<ColumnBatch> {
+/** Passes batches through, then to `profiler` once the consumer is done with each (it asks for the next). */
+async function* tapped(batches: AsyncIterable<ColumnBatch>, profiler: BatchProfiler): AsyncGenerator<ColumnBatch> {
   for await (const batch of batches) {
-    profiler.addColumns(toProfileColumns(batch));
     yield batch;
+    await profiler.add(batch);
   }
 }
 
@@ -49,12 +50,16 @@ export async function validateFile(options: ValidateFileOptions): Promise<FileVa
   const parsed = typeof schema === 'string' ? await loadSchema(schema) : schema;
   // The other file's numbers are not needed, only its row hashes: read it all as cells (no parsing).
   const otherRows = against === undefined ? undefined : await rowHashes(readColumnsWithRows(against, { ...read, defaultMode: 'cells' }));
-  const profiler = profile === undefined ? undefined : createTableProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...(profile === true ? {} : profile) });
+  const profiler = profile === undefined ? undefined : startBatchProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...(profile === true ? {} : profile) }, await fileSize(file));
   const columns = readColumnsWithRows(file, { ...read, modes: validationModes(parsed) });
   const batches = profiler ? tapped(columns, profiler) : columns;
-  const report = await validateColumnBatches(batches, parsed, {
-    ...(otherRows ? { against: otherRows } : {}),
-    ...(skipPii ? { skipPii } : {}),
-  });
-  return { file, schema: typeof schema === 'string' ? schema : null, ...report, ...(profiler ? { profile: profiler.toJSON() } : {}) };
+  try {
+    const report = await validateColumnBatches(batches, parsed, {
+      ...(otherRows ? { against: otherRows } : {}),
+      ...(skipPii ? { skipPii } : {}),
+    });
+    return { file, schema: typeof schema === 'string' ? schema : null, ...report, ...(profiler ? { profile: await profiler.finish() } : {}) };
+  } finally {
+    await profiler?.close();
+  }
 }

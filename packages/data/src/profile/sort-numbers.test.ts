@@ -1,4 +1,4 @@
-import { sortNumbers } from './sort-numbers.js';
+import { sortByKey, sortNumbers } from './sort-numbers.js';
 
 /** Deterministic values: mixed signs, zeros of both signs, repeats, tiny and huge magnitudes. */
 function sample(n: number, seed: number): Float64Array {
@@ -28,5 +28,13 @@ describe('sortNumbers', () => {
     expect(Array.from(whole.subarray(0, 100))).toEqual(Array.from(before.subarray(0, 100)));
     expect(Array.from(whole.subarray(250))).toEqual(Array.from(before.subarray(250)));
     expect(Array.from(whole.subarray(100, 250))).toEqual(Array.from(before.subarray(100, 250).sort()));
+  });
+
+  it('sortByKey moves the payload with its key and keeps equal keys in order (stable)', () => {
+    const keys = Float64Array.from({ length: 5000 }, (_, i) => (i * 7919) % 1000);
+    const payload = Float64Array.from({ length: 5000 }, (_, i) => i);
+    const expected = Array.from(keys, (key, i) => [key, i]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    sortByKey(keys, payload);
+    expect(Array.from(keys, (key, i) => [key, payload[i]])).toEqual(expected);
   });
 });

@@ -15,8 +15,22 @@ const DIGITS: Array<[number, number, number]> = [
 ];
 
 export function sortNumbers(values: Float64Array): Float64Array {
+  if (values.length < 64) return values.sort();
+  radixSort(values, undefined);
+  return values;
+}
+
+/**
+ * Sorts `keys` (finite doubles) ascending in place and moves `payload[i]` with `keys[i]`; stable, so
+ * equal keys keep their order.
+ */
+export function sortByKey(keys: Float64Array, payload: Float64Array): void {
+  if (payload.length !== keys.length) throw new Error('sortByKey: keys and payload differ in length');
+  radixSort(keys, payload);
+}
+
+function radixSort(values: Float64Array, payload: Float64Array | undefined): void {
   const n = values.length;
-  if (n < 64) return values.sort();
   // Keys: the bits as two unsigned words, flipped so that unsigned order is numeric order.
   let words = new Uint32Array(values.buffer, values.byteOffset, 2 * n).slice();
   for (let i = 0; i < n; i += 1) {
@@ -27,6 +41,8 @@ export function sortNumbers(values: Float64Array): Float64Array {
     } else words[2 * i + 1] = high | 0x80000000;
   }
   let scratch = new Uint32Array(2 * n);
+  let carried = payload?.slice();
+  let carriedScratch = payload ? new Float64Array(n) : undefined;
   const counts = new Uint32Array(RADIX);
   for (const [word, shift, mask] of DIGITS) {
     counts.fill(0);
@@ -42,8 +58,10 @@ export function sortNumbers(values: Float64Array): Float64Array {
       const to = counts[(words[2 * i + word]! >>> shift) & mask]!++;
       scratch[2 * to] = words[2 * i]!;
       scratch[2 * to + 1] = words[2 * i + 1]!;
+      if (carried) carriedScratch![to] = carried[i]!;
     }
     [words, scratch] = [scratch, words];
+    if (carried) [carried, carriedScratch] = [carriedScratch!, carried];
   }
   for (let i = 0; i < n; i += 1) {
     const high = words[2 * i + 1]!;
@@ -54,5 +72,5 @@ export function sortNumbers(values: Float64Array): Float64Array {
     }
   }
   values.set(new Float64Array(words.buffer, 0, n));
-  return values;
+  if (payload && carried) payload.set(carried);
 }

@@ -83,6 +83,13 @@ describe('validation', () => {
   ];
   const cols = ['id', 'age', 'score', 'city', 'joined', 'active', 'code'];
 
+  it('gives the same report when duplicate detection spills its row hashes to disk', async () => {
+    const inMemory = await validateBatches(batchesOf(cols, faulty, 2), schema);
+    const spilled = await validateBatches(batchesOf(cols, faulty, 2), schema, { duplicates: { memoryRows: 1, runRows: 2 } });
+    expect(spilled).toEqual(inMemory);
+    expect(spilled.checks.find((c) => c.check === 'duplicate_rows')).toMatchObject({ status: 'fail', count: 1 });
+  });
+
   it('counts each violation with the first offending line numbers', async () => {
     const report = await validateBatches(batchesOf(cols, faulty, 2), schema);
     const failed = Object.fromEntries(report.checks.filter((c) => c.status === 'fail').map((c) => [`${c.check}:${c.column ?? ''}`, [c.count, c.lines]]));

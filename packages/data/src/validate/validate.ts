@@ -4,6 +4,7 @@ import { hashRow } from '../readers/row-hash.js';
 import type { ColumnSchema, DataSchema } from '../schema/types.js';
 import { cellText, isMissing, parseTyped, type RawCell } from '../schema/values.js';
 import { detectPii, PII_DETECTORS } from './pii.js';
+import { DuplicateRows, type DuplicateRowsOptions } from './duplicate-rows.js';
 import { RowHashSet } from './row-hash-set.js';
 
 export type CheckStatus = 'pass' | 'fail';
@@ -205,6 +206,8 @@ export interface ValidateOptions {
   against?: RowHashSet;
   /** Skip personal-data detection. */
   skipPii?: boolean;
+  /** Memory limits of duplicate-row detection (see duplicate-rows.ts); for tests. */
+  duplicates?: DuplicateRowsOptions;
 }
 
 /** Row hashes of a file, for `ValidateOptions.against`. */
@@ -258,42 +261,47 @@ export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>,
   for (const [name, column] of Object.entries(schema.columns)) checkers.set(name, checkersFor(name, column));
   let columns: string[] = [];
   let rows = 0;
-  const duplicates = new Tally();
+  const duplicateRows = new DuplicateRows(MAX_LINES, options.duplicates);
   const leaked = new Tally();
-  const seenRows = new RowHashSet();
   const labelCounts = new Map<string | number, number>();
   const label = schema.dataset?.label;
   const personal = new PiiCounter();
 
-  for await (const batch of batches) {
-    columns = batch.columns;
-    const { lines, length } = batch;
-    batch.columns.forEach((name, position) => {
-      const checker = checkers.get(name);
-      const data = batch.data[position]!;
-      const type = schema.columns[name]?.type;
-      // Text columns are searched for personal data; typed columns only where a value failed its type.
-      const textColumn = !options.skipPii && (type === undefined || type === 'string' || type === 'category');
-      const onBadType = options.skipPii ? () => {} : (cell: RawCell) => personal.count(name, cell);
-      if (checker && data.kind === 'numbers') {
-        checkNumbers(checker, data, lines, onBadType);
-        return;
-      }
+  try {
+    for await (const batch of batches) {
+      columns = batch.columns;
+      const { lines, length } = batch;
+      batch.columns.forEach((name, position) => {
+        const checker = checkers.get(name);
+        const data = batch.data[position]!;
+        const type = schema.columns[name]?.type;
+        // Text columns are searched for personal data; typed columns only where a value failed its type.
+        const textColumn = !options.skipPii && (type === undefined || type === 'string' || type === 'category');
+        const onBadType = options.skipPii ? () => {} : (cell: RawCell) => personal.count(name, cell);
+        if (checker && data.kind === 'numbers') {
+          checkNumbers(checker, data, lines, onBadType);
+          return;
+        }
+        for (let row = 0; row < length; row += 1) {
+          const cell = data.kind === 'cells' ? (data.values[row] ?? null) : numberCell(data, row);
+          const badType = checker ? checkCell(checker, cell, lines[row]!) : false;
+          if (textColumn || badType) onBadType(cell);
+        }
+      });
       for (let row = 0; row < length; row += 1) {
-        const cell = data.kind === 'cells' ? (data.values[row] ?? null) : numberCell(data, row);
-        const badType = checker ? checkCell(checker, cell, lines[row]!) : false;
-        if (textColumn || badType) onBadType(cell);
+        const hash = batch.hashes[row]!;
+        if (duplicateRows.add(hash, lines[row]!)) await duplicateRows.flush();
+        if (options.against?.has(hash)) leaked.hit(lines[row]!);
       }
-    });
-    for (let row = 0; row < length; row += 1) {
-      const hash = batch.hashes[row]!;
-      if (!seenRows.add(hash)) duplicates.hit(lines[row]!);
-      if (options.against?.has(hash)) leaked.hit(lines[row]!);
+      const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
+      if (labelIndex >= 0) countLabels(batch.data[labelIndex]!, length, labelCounts);
+      rows += length;
     }
-    const labelIndex = label === undefined ? -1 : batch.columns.indexOf(label);
-    if (labelIndex >= 0) countLabels(batch.data[labelIndex]!, length, labelCounts);
-    rows += length;
+  } catch (error) {
+    await duplicateRows.dispose();
+    throw error;
   }
+  const duplicates = await duplicateRows.finish();
 
   const checks: CheckResult[] = [];
   for (const name of Object.keys(schema.columns)) {

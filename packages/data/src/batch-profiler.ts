@@ -57,10 +57,22 @@ function workerScript(): URL | undefined {
   return undefined;
 }
 
+/** The batch with only the columns at `indices`. */
+function pick(batch: Pick<ColumnBatch, 'columns' | 'length' | 'data'>, indices: number[]): Pick<ColumnBatch, 'columns' | 'length' | 'data'> {
+  return { columns: indices.map((i) => batch.columns[i]!), length: batch.length, data: indices.map((i) => batch.data[i]!) };
+}
+
+/**
+ * Numeric columns (as first seen) are profiled on the worker, the others here: the worker gets the number
+ * arrays without a copy, and the strings never cross threads. A column stays where it started, so each
+ * side's profile holds whole columns; the two are joined in first-seen order at the end.
+ */
 function onWorker(script: URL, options: ProfileTableOptions): BatchProfiler {
   // A small young generation keeps the second heap's garbage, and so the process's peak memory, down
   // (measured at 1M rows: 200 MB instead of 235 MB, for about 0.3 s).
   const worker = new Worker(script, { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+  const here = createTableProfiler(options);
+  const onWorkerSide = new Map<string, boolean>();
   let inFlight = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -92,11 +104,19 @@ function onWorker(script: URL, options: ProfileTableOptions): BatchProfiler {
   };
   return {
     async add(batch) {
+      const there: number[] = [];
+      const mine: number[] = [];
+      batch.columns.forEach((name, i) => {
+        let remote = onWorkerSide.get(name);
+        if (remote === undefined) onWorkerSide.set(name, (remote = batch.data[i]!.kind === 'numbers'));
+        (remote ? there : mine).push(i);
+      });
       await waitFor(() => inFlight < MAX_IN_FLIGHT);
-      const transfer = batch.data.flatMap((column) => (column.kind === 'numbers' ? [column.values.buffer as ArrayBuffer] : []));
-      const message: ProfilerMessage = { type: 'batch', batch: { columns: batch.columns, length: batch.length, data: batch.data } };
+      const sent = pick(batch, there);
+      const transfer = sent.data.flatMap((column) => (column.kind === 'numbers' ? [column.values.buffer as ArrayBuffer] : []));
       inFlight += 1;
-      worker.postMessage(message, [...new Set(transfer)]);
+      worker.postMessage({ type: 'batch', batch: sent } satisfies ProfilerMessage, [...new Set(transfer)]);
+      if (mine.length > 0) here.addColumns(toProfileColumns(pick(batch, mine)));
     },
     async finish() {
       let profile: TableProfile | undefined;
@@ -104,10 +124,12 @@ function onWorker(script: URL, options: ProfileTableOptions): BatchProfiler {
       worker.postMessage({ type: 'end' } satisfies ProfilerMessage);
       try {
         await waitFor(() => profile !== undefined);
-        return profile!;
       } finally {
         await worker.terminate();
       }
+      const local = here.toJSON();
+      const columns = [...onWorkerSide].map(([name, remote]) => [name, remote ? profile!.columns[name]! : local.columns[name]!]);
+      return { version: 1, rowCount: profile!.rowCount, columns: Object.fromEntries(columns) };
     },
     async close() {
       await worker.terminate();

@@ -50,13 +50,16 @@ export async function validateFile(options: ValidateFileOptions): Promise<FileVa
   const parsed = typeof schema === 'string' ? await loadSchema(schema) : schema;
   // The other file's numbers are not needed, only its row hashes: read it all as cells (no parsing).
   const otherRows = against === undefined ? undefined : await rowHashes(readColumnsWithRows(against, { ...read, defaultMode: 'cells' }));
-  const profiler = profile === undefined ? undefined : startBatchProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...(profile === true ? {} : profile) }, await fileSize(file));
+  const bytes = await fileSize(file);
+  const profiler = profile === undefined ? undefined : startBatchProfiler({ quantileK: FILE_PROFILE_QUANTILE_K, ...(profile === true ? {} : profile) }, bytes);
   const columns = readColumnsWithRows(file, { ...read, modes: validationModes(parsed) });
   const batches = profiler ? tapped(columns, profiler) : columns;
   try {
     const report = await validateColumnBatches(batches, parsed, {
       ...(otherRows ? { against: otherRows } : {}),
       ...(skipPii ? { skipPii } : {}),
+      // A rough row count (64 bytes a row) sizes the duplicate-row set once.
+      duplicates: { expectedRows: Math.ceil(bytes / 64) },
     });
     return { file, schema: typeof schema === 'string' ? schema : null, ...report, ...(profiler ? { profile: await profiler.finish() } : {}) };
   } finally {

@@ -51,6 +51,12 @@ export function parseTyped(cell: Exclude<RawCell, null>, type: ColumnType): numb
   }
 }
 
+/** False when `text` cannot be a number by its first character (a digit, sign, point or space can): skips the regular expression for most words. */
+function startsLikeNumber(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return (first >= 0x30 && first <= 0x39) || first === 0x2d || first === 0x2b || first === 0x2e || first <= 0x20;
+}
+
 /** The text form used to compare categories and detect duplicates. */
 export function cellText(cell: RawCell): string {
   return cell === null ? '' : typeof cell === 'string' ? cell : String(cell);
@@ -59,7 +65,7 @@ export function cellText(cell: RawCell): string {
 /** A cell as profiles want it: missing → null, numeric text → number, anything else unchanged. */
 export function coerceCell(cell: RawCell): RawCell {
   if (isMissing(cell)) return null;
-  if (typeof cell === 'string' && NUMBER.test(cell.trim())) {
+  if (typeof cell === 'string' && startsLikeNumber(cell) && NUMBER.test(cell.trim())) {
     const value = Number(cell);
     if (Number.isFinite(value)) return value;
   }

@@ -19,6 +19,8 @@ export interface DuplicateRowsOptions {
   memoryRows?: number;
   /** Rows buffered before a run is written (default 1M). */
   runRows?: number;
+  /** Rows expected (an estimate), to size the in-memory set once. */
+  expectedRows?: number;
 }
 
 export interface DuplicateRowsResult {
@@ -47,6 +49,7 @@ export class DuplicateRows {
     this.maxLines = maxLines;
     this.memoryRows = options.memoryRows ?? 1_500_000;
     this.runRows = options.runRows ?? 1_000_000;
+    if (options.expectedRows !== undefined) this.seen.reserve(Math.min(options.expectedRows, this.memoryRows));
   }
 
   /** Adds a row; true when the buffer is full and `flush` must be awaited before the next `add`. */

@@ -11,6 +11,11 @@ export class RowHashSet {
   private mask = (1 << 16) - 1;
   private count = 0;
 
+  /** Makes room for `rows` hashes at once, sparing the rehashing of growing step by step. */
+  reserve(rows: number): void {
+    while (MAX_LOAD * this.slots.length < rows) this.grow();
+  }
+
   get size(): number {
     return this.count;
   }

@@ -30,6 +30,23 @@ describe('driftOfProfiles', () => {
     expect(report.dataset.columnCount).toBe(2);
   });
 
+  it('keeps a KS test on sketches conservative: D is reported, p comes from D less the sketch error', async () => {
+    // Same distribution on both sides, 100k values each: the exact KS rarely flags it, and the sketch
+    // (rank error about 0.35% a side) must not turn its estimation error into drift.
+    const reference = round2(normalValues(100_000, 21, 0, 1));
+    const steady = round2(normalValues(100_000, 22, 0, 1));
+    const shifted = round2(normalValues(100_000, 23, 0.05, 1));
+    const report = driftOfProfiles(await profileOf({ steady: reference, shifted: reference }), await profileOf({ steady, shifted }), { methods: { '*': 'ks' } });
+    const [same, moved] = report.columns;
+    expect(same).toMatchObject({ exact: false, method: 'ks', drifted: false });
+    const rawSame = columnDrift({ kind: 'numeric', reference, current: steady, method: 'ks' });
+    expect(Math.abs(same!.statistic! - rawSame.statistic!)).toBeLessThan(0.004); // the estimate of D itself
+    expect(same!.score!).toBeGreaterThanOrEqual(rawSame.score!); // never more alarming than the exact test
+    const rawMoved = columnDrift({ kind: 'numeric', reference, current: shifted, method: 'ks' });
+    expect(rawMoved.drifted).toBe(true);
+    expect(moved).toMatchObject({ method: 'ks', drifted: true }); // a real shift (D ≈ 0.02) still shows
+  });
+
   it('estimates the large-reference distances within a few percent of the raw values', async () => {
     const reference = round2(normalValues(60_000, 5, 0, 1));
     const shifted = round2(normalValues(50_000, 6, 0.15, 1));

@@ -3,7 +3,7 @@
  * sketches, the others through their value counts. So monitoring can compare live traffic with a
  * stored training profile without the training data.
  */
-import { ColumnProfiler, tableProfileFromJSON } from './profile/index.js';
+import { ColumnProfiler, kllRankErrorBound, tableProfileFromJSON } from './profile/index.js';
 import { columnDrift, datasetDrift, type ColumnDriftInput, type ColumnDriftResult, type DatasetDriftResult, type DriftMethod } from './drift/index.js';
 import { invalidDriftOption } from './drift/drift-errors.js';
 
@@ -66,8 +66,10 @@ function compareColumn(column: string, reference: ColumnProfiler, current: Colum
   let input: ColumnDriftInput;
   let exact: boolean;
   if (reference.kind === 'numeric' && current.kind === 'numeric' && referenceSample && currentSample) {
-    input = { kind: 'numeric', reference: referenceSample, current: currentSample, ...overrides };
-    exact = sketchExact(reference) && sketchExact(current);
+    const sketchError = (profiler: ColumnProfiler) => (sketchExact(profiler) ? 0 : kllRankErrorBound(profiler.options.quantileK));
+    const ksStatisticError = sketchError(reference) + sketchError(current);
+    input = { kind: 'numeric', reference: referenceSample, current: currentSample, ...overrides, ...(ksStatisticError > 0 ? { ksStatisticError } : {}) };
+    exact = ksStatisticError === 0;
   } else {
     const left = categoryInput(reference);
     const right = categoryInput(current);

@@ -21,6 +21,12 @@ interface ColumnDriftOverrides {
   threshold?: number;
   /** p-value method of the KS test (default 'auto', as scipy). */
   ksMethod?: KsMethod;
+  /**
+   * How far the KS statistic may be off because the samples are sketches (the sketches' rank-error
+   * bounds added up). The p-value is computed from D minus this, so a sketch never reports a
+   * difference it cannot resolve; `statistic` stays the estimated D. Default 0 (exact samples).
+   */
+  ksStatisticError?: number;
 }
 
 export type ColumnDriftInput =
@@ -80,8 +86,9 @@ function numericScore(
 ): { score: number; statistic?: number } {
   switch (method) {
     case 'ks': {
-      const result = ksPValue(ksStatistic(reference, current), reference.total, current.total, input.ksMethod);
-      return { score: result.pValue, statistic: result.statistic };
+      const statistic = ksStatistic(reference, current);
+      const result = ksPValue(Math.max(0, statistic - (input.ksStatisticError ?? 0)), reference.total, current.total, input.ksMethod);
+      return { score: result.pValue, statistic };
     }
     case 'wasserstein':
       return { score: wassersteinOfSteps(reference, current) / Math.max(populationStdDev(input.reference), WASSERSTEIN_MIN_NORM) };

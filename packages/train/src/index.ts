@@ -1,0 +1,46 @@
+/** @mlship/train: tfjs training from a spec, backend resolution, evaluation and model cards. */
+export { TrainErrorCode } from './errors.js';
+
+// Specs
+export * from './spec/train-spec.js';
+export { trainSpecJsonSchema } from './spec/train-spec-json-schema.js';
+export { parseTrainSpec, loadTrainSpec, requireTrainSpec } from './spec/load-train-spec.js';
+export { checkTrainSpec, taskOfLoss, type SpecProblems } from './spec/check-train-spec.js';
+export { resolveTrainSpec, defaultEpochs, defaultBatchSize, TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS, type ResolveContext } from './spec/resolve-train-spec.js';
+export { inferTask, MAX_INTEGER_CLASSES, type TaskInference } from './spec/infer-task.js';
+export { defaultTrainSpec, MAX_DEFAULT_CATEGORIES, type DefaultSpecOptions, type DefaultSpec } from './spec/default-train-spec.js';
+
+// Data
+export { loadTable, columnCells, type Table } from './dataset/load-table.js';
+export { splitRows, stratumQuotas, validationSize, type SplitOptions, type RowSplit } from './dataset/split-rows.js';
+export { settleFeatureKinds, type FeatureKind } from './dataset/feature-kinds.js';
+export { fitPreprocessing, meanAndStd, MAX_ONEHOT_CATEGORIES } from './dataset/fit-preprocessing.js';
+export { rawColumns, rawInputs, encodeInputs, modelInputShape } from './dataset/encode-rows.js';
+export { prepareData, type PrepareDataOptions, type PreparedData, type EncodedPart } from './dataset/prepare-data.js';
+export { classWeightsFor } from './dataset/class-weights.js';
+
+// Backends
+export {
+  registerBackend,
+  registeredBackends,
+  autoOrder,
+  resolveBackend,
+  type TrainingBackend,
+  type BackendActivation,
+  type BackendChoice,
+  type ResolveBackendOptions,
+} from './backend/training-backend.js';
+export { tensorflowBackend, resolvePackage, TENSORFLOW_PACKAGES, type TensorflowBackendOptions } from './backend/tensorflow-backend.js';
+export { loadTfjs, type Tf } from './tfjs.js';
+
+// Models and training
+export { buildModel, mlpLayers, layerSeed, type BuildModelOptions } from './model/build-model.js';
+export { compileModel, makeOptimizer, trackedMetric } from './model/compile-model.js';
+export { createEarlyStopping, monitorMode, type EarlyStoppingConfig, type EarlyStoppingTracker } from './fit/early-stopping.js';
+export { fitEpochs, type FitEpochsOptions, type FitEpochsResult, type EpochRecord, type EpochEvent, type BatchEvent } from './fit/fit-epochs.js';
+export { foldLabelScaling } from './fit/fold-label-scaling.js';
+export { trainModel, type TrainModelOptions, type TrainModelResult, type HeldOut } from './train-model.js';
+export { weightsDigest } from './weights-digest.js';
+
+// Evaluation, gates and model cards
+export * from './evaluate/index.js';

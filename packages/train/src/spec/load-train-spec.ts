@@ -1,0 +1,75 @@
+/** Reading train specs: YAML or JSON text to a checked `TrainSpec`, as `{ value, errors, warnings }`. */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fromFsError, validateWithSchema, type ValidationResult } from '@mlship/core';
+import { parse } from 'yaml';
+import { specError } from '../errors.js';
+import { checkTrainSpec } from './check-train-spec.js';
+import { trainSpecJsonSchema } from './train-spec-json-schema.js';
+import type { TrainSpec } from './train-spec.js';
+
+/** Ajv's summaries of `if`/`then` and `anyOf` branches repeat what the detailed messages say. */
+const SUMMARY = /: must match ("then" schema|a schema in anyOf)$/;
+/** What a rejected `anyOf` branch of another type says (`optimizer: adam` when an object was given). */
+const OTHER_BRANCH = /: must be (equal to one of the allowed values|equal to constant|string|boolean|object|number|integer|array)$/;
+
+/** Ajv's messages without the noise of `anyOf` and `if`: a branch's type mismatch goes when the path has a detailed message. */
+function pruneSchemaErrors(messages: string[]): string[] {
+  const kept = messages.filter((message) => !SUMMARY.test(message));
+  const pathOf = (message: string) => message.slice(0, message.indexOf(': '));
+  const detailed = kept.filter((message) => !OTHER_BRANCH.test(message)).map(pathOf);
+  const pruned = kept.filter((message) => {
+    if (!OTHER_BRANCH.test(message)) return true;
+    const path = pathOf(message);
+    return !detailed.some((other) => other === path || other.startsWith(`${path}/`));
+  });
+  return pruned.length > 0 ? pruned : messages;
+}
+
+/**
+ * Parses spec text (YAML, or JSON, which is YAML) and checks it against the schema and the rules
+ * across fields. Never throws for bad input: `value` is set only when `errors` is empty.
+ */
+export function parseTrainSpec(text: string): ValidationResult<TrainSpec> {
+  let parsed: unknown;
+  try {
+    parsed = parse(text, { prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    const reason = (error as Error).message.split('\n')[0] ?? 'unreadable';
+    return { value: undefined, errors: [`YAML does not parse${line ? ` at line ${line}` : ''}: ${reason}`], warnings: [] };
+  }
+  if (parsed === null || parsed === undefined) return { value: undefined, errors: ['the spec is empty'], warnings: [] };
+  const checked = validateWithSchema<TrainSpec>(trainSpecJsonSchema, parsed);
+  if (!checked.value) {
+    return { value: undefined, errors: pruneSchemaErrors(checked.errors), warnings: [] };
+  }
+  const { errors, warnings } = checkTrainSpec(checked.value);
+  return { value: errors.length === 0 ? checked.value : undefined, errors, warnings };
+}
+
+/**
+ * Reads and checks a spec file. A relative `validation.data` is resolved against the spec's folder.
+ * An unreadable file throws (coded, from the file system error); bad content comes back as errors.
+ */
+export async function loadTrainSpec(path: string): Promise<ValidationResult<TrainSpec>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw fromFsError(error, path, 'cannot read the train spec');
+  }
+  const result = parseTrainSpec(text);
+  const data = result.value?.validation?.data;
+  if (result.value && data !== undefined && !isAbsolute(data)) result.value.validation = { ...result.value.validation, data: resolve(dirname(path), data) };
+  return result;
+}
+
+/** The spec of a result, or MLSHIP_E_TRAIN_SPEC (exit 2) listing its errors. */
+export function requireTrainSpec(result: ValidationResult<TrainSpec>, source: string): TrainSpec {
+  if (result.value && result.errors.length === 0) return result.value;
+  const shown = result.errors.slice(0, 5).join('; ');
+  throw specError(`train spec ${source} is not valid: ${shown}${result.errors.length > 5 ? ` (and ${result.errors.length - 5} more)` : ''}`, 'compare it with packages/train/schemas/train-spec.schema.json', {
+    errors: result.errors,
+  });
+}

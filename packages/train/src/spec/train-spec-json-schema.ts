@@ -1,0 +1,183 @@
+import { ACTIVATIONS, CLASSIFICATION_LOSSES, LAYER_TYPES, OPTIMIZERS, REGRESSION_LOSSES } from './train-spec.js';
+
+/**
+ * JSON Schema of the train spec. `packages/train/schemas/train-spec.schema.json` is this object
+ * (a test keeps the two equal) so editors can complete train.yaml files. Rules across fields
+ * (a loss that fits the task, a monitor that exists) are checked in check-train-spec.ts.
+ */
+
+const positiveInteger = { type: 'integer', minimum: 1 } as const;
+const size2 = {
+  description: 'One number for both axes, or [height, width].',
+  anyOf: [positiveInteger, { type: 'array', items: positiveInteger, minItems: 2, maxItems: 2 }],
+} as const;
+const padding = { enum: ['valid', 'same'], description: 'Default valid.' } as const;
+const scaling = { enum: ['standardize', 'none'] } as const;
+const activation = { $ref: '#/definitions/activation' } as const;
+
+function layer(type: string, description: string, properties: Record<string, unknown>, required: string[] = []) {
+  return {
+    type: 'object',
+    description,
+    required: ['type', ...required],
+    additionalProperties: false,
+    properties: { type: { const: type }, ...properties },
+  };
+}
+
+const layers = {
+  Dense: layer('Dense', 'A fully connected layer.', { units: positiveInteger, activation, useBias: { type: 'boolean' } }, ['units']),
+  Conv2D: layer(
+    'Conv2D',
+    'A 2D convolution over [height, width, channels].',
+    { filters: positiveInteger, kernelSize: size2, strides: size2, padding, activation, useBias: { type: 'boolean' } },
+    ['filters', 'kernelSize'],
+  ),
+  MaxPooling2D: layer('MaxPooling2D', 'Max pooling (default pool 2).', { poolSize: size2, strides: size2, padding }),
+  AveragePooling2D: layer('AveragePooling2D', 'Average pooling (default pool 2).', { poolSize: size2, strides: size2, padding }),
+  Flatten: layer('Flatten', 'Flattens all but the batch axis.', {}),
+  Dropout: layer('Dropout', 'Drops a share of the inputs while training.', { rate: { type: 'number', minimum: 0, exclusiveMaximum: 1 } }, ['rate']),
+  BatchNormalization: layer('BatchNormalization', 'Normalises over the batch (moving statistics at inference).', {
+    momentum: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+    epsilon: { type: 'number', exclusiveMinimum: 0 },
+  }),
+  Reshape: layer('Reshape', 'Reshapes all but the batch axis.', { targetShape: { type: 'array', items: positiveInteger, minItems: 1 } }, ['targetShape']),
+  Activation: layer('Activation', 'An activation on its own.', { activation }, ['activation']),
+  LeakyReLU: layer('LeakyReLU', 'max(x, alpha·x) (default alpha 0.3).', { alpha: { type: 'number', minimum: 0 } }),
+};
+
+export const trainSpecJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://mlship.dev/schemas/train-spec.schema.json',
+  title: 'mlship train spec',
+  description: 'What `mlship train` trains: task, columns, preprocessing, model, optimiser and training loop.',
+  type: 'object',
+  additionalProperties: false,
+  definitions: {
+    activation: { enum: [...ACTIVATIONS], description: 'Activation function.' },
+    layer: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: [...LAYER_TYPES], description: 'Keras layer class name.' } },
+      allOf: LAYER_TYPES.map((type) => ({
+        if: { properties: { type: { const: type } } },
+        then: { $ref: `#/definitions/${type}` },
+      })),
+    },
+    ...layers,
+  },
+  properties: {
+    version: { const: 1, description: 'Spec format version.' },
+    task: { enum: ['classification', 'regression'], description: 'Default: inferred from the label column (see packages/train/README.md).' },
+    label: { type: 'string', minLength: 1, description: 'The label column (or `--label`).' },
+    features: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Feature columns in order. Default: every column but the label and `exclude`.',
+    },
+    exclude: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description: 'Columns left out when `features` is not given.' },
+    preprocessing: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Fitted on the training split only and folded into the exported ONNX model.',
+      properties: {
+        numeric: { ...scaling, description: 'Numeric columns: standardize (training mean and std; default) or none.' },
+        categories: { enum: ['onehot', 'index'], description: 'Category columns: onehot (default) or index.' },
+        columns: {
+          type: 'object',
+          description: 'Per-column overrides, by column name.',
+          additionalProperties: {
+            type: 'object',
+            required: ['type'],
+            additionalProperties: false,
+            properties: {
+              type: { enum: ['numeric', 'category'] },
+              scaling: { ...scaling, description: 'numeric only.' },
+              encoding: { enum: ['onehot', 'index'], description: 'category only.' },
+              categories: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'category only: a fixed list (others count as unknown).' },
+            },
+          },
+        },
+        image: {
+          type: 'object',
+          required: ['height', 'width', 'channels'],
+          additionalProperties: false,
+          description: 'The features are the pixels of one image, height × width × channels in row-major order.',
+          properties: {
+            height: positiveInteger,
+            width: positiveInteger,
+            channels: positiveInteger,
+            scaling: { ...scaling, description: 'standardize (per-channel training mean and std; default) or none.' },
+          },
+        },
+        label: { ...scaling, description: 'Regression: train on the standardised label and fold the scaling into the output layer (default standardize).' },
+      },
+    },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'An MLP (`mlp: [64, 32]`) or a list of hidden layers (`layers`), one of the two; mlship adds the input and output layers.',
+      properties: {
+        mlp: { type: 'array', items: positiveInteger, description: 'Units of each hidden Dense layer.' },
+        activation: { ...activation, description: 'mlp: activation of the hidden layers (default relu).' },
+        dropout: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'mlp: Dropout after each hidden layer (default 0).' },
+        batchNormalization: { type: 'boolean', description: 'mlp: BatchNormalization after each hidden layer.' },
+        layers: { type: 'array', items: { $ref: '#/definitions/layer' }, description: 'Hidden layers in order (instead of mlp).' },
+      },
+    },
+    optimizer: {
+      description: 'adam (default), sgd or rmsprop, by name or with options.',
+      anyOf: [
+        { enum: [...OPTIMIZERS] },
+        {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { enum: [...OPTIMIZERS] },
+            learningRate: { type: 'number', exclusiveMinimum: 0, description: 'Default 0.001 (adam, rmsprop), 0.01 (sgd).' },
+            momentum: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'sgd and rmsprop.' },
+          },
+        },
+      ],
+    },
+    loss: { enum: [...CLASSIFICATION_LOSSES, ...REGRESSION_LOSSES], description: 'Default categoricalCrossentropy or meanSquaredError.' },
+    epochs: { ...positiveInteger, description: 'Default 50.' },
+    batchSize: { ...positiveInteger, description: 'Default 32.' },
+    validation: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'A seeded split of the data (default 0.2, stratified for classification), or a separate table (`data`).',
+      properties: {
+        split: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Share of the rows held out (0: none).' },
+        stratify: { type: 'boolean', description: 'Classification: keep class shares in both parts (default true).' },
+        seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Default: the spec seed.' },
+        data: { type: 'string', minLength: 1, description: 'A validation table instead of a split (relative to the spec file).' },
+      },
+    },
+    earlyStopping: {
+      description: 'Stop when the monitored value stops improving, or false.',
+      anyOf: [
+        { const: false },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            monitor: { type: 'string', pattern: '^(val_)?(loss|accuracy|mae)$', description: 'Default val_loss (loss without validation).' },
+            patience: { type: 'integer', minimum: 0, description: 'Default 10.' },
+            minDelta: { type: 'number', minimum: 0, description: 'Default 0.' },
+            restoreBestWeights: { type: 'boolean', description: 'Default true.' },
+          },
+        },
+      ],
+    },
+    classWeights: {
+      description: 'Classification: balanced, or a weight per class name.',
+      anyOf: [{ const: 'balanced' }, { type: 'object', additionalProperties: { type: 'number', minimum: 0 } }],
+    },
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Seeds initialisation, shuffling, dropout and the split (default 42).' },
+    backend: { type: 'string', minLength: 1, description: 'auto (default), tensorflow, wasm or cpu.' },
+  },
+} as const;

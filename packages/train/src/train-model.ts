@@ -1,0 +1,242 @@
+/**
+ * `trainModel`: data and a spec (or none) to a trained tfjs model with its fitted preprocessing,
+ * history, backend choice and held-out split. Loads tfjs (and a backend) only here.
+ */
+import type { Cell, ColumnType, ReadTableOptions } from '@mlship/data';
+import type { FeatureSpec, PreprocessingSpec } from '@mlship/onnx';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { resolveBackend, type BackendChoice } from './backend/training-backend.js';
+import { classWeightsFor } from './dataset/class-weights.js';
+import { columnCells, loadTable, type Table } from './dataset/load-table.js';
+import { prepareData, type PreparedData } from './dataset/prepare-data.js';
+import { dataError } from './errors.js';
+import { fitEpochs, type BatchEvent, type EpochEvent, type EpochRecord } from './fit/fit-epochs.js';
+import { foldLabelScaling } from './fit/fold-label-scaling.js';
+import { buildModel } from './model/build-model.js';
+import { compileModel } from './model/compile-model.js';
+import { defaultTrainSpec } from './spec/default-train-spec.js';
+import { inferTask, type TaskInference } from './spec/infer-task.js';
+import { resolveTrainSpec } from './spec/resolve-train-spec.js';
+import type { ResolvedTrainSpec, TrainSpec } from './spec/train-spec.js';
+import { loadTfjs, type Tf } from './tfjs.js';
+
+export interface TrainModelOptions {
+  /** The training data: a CSV, JSON Lines or Parquet file, or a table already loaded. */
+  data: string | Table;
+  /** A checked spec (see `loadTrainSpec`). Without one, `defaultTrainSpec` decides from the data and label. */
+  spec?: TrainSpec;
+  /** Override the spec (what the CLI flags set). */
+  label?: string;
+  seed?: number;
+  epochs?: number;
+  backend?: string;
+  /** A validation table instead of the spec's split or validation data. */
+  validationData?: string | Table;
+  /** The label's type in the data schema, when known (task inference). */
+  labelType?: ColumnType;
+  readOptions?: ReadTableOptions;
+  onEpoch?: (event: EpochEvent) => void | Promise<void>;
+  onBatch?: (event: BatchEvent) => void | Promise<void>;
+}
+
+/** The held-out rows, ready for evaluation and for checking the ONNX export. */
+export interface HeldOut {
+  /** Row indices in the validation source (the training table for a split, else the validation table). */
+  rows: number[];
+  count: number;
+  /** Raw inputs as the exported ONNX model takes them ([count, rawColumns.length] or [count, H·W·C]). */
+  raw: Float32Array;
+  /** The same rows as the tfjs model takes them. */
+  x: Float32Array;
+  /** Classification: class indices into `labels`. Regression: label values. */
+  actual: Int32Array | Float32Array;
+}
+
+export interface TrainModelResult {
+  /** The trained model (predicts class probabilities in `labels` order, or the label in its own units). */
+  model: LayersModel;
+  /** The spec with every default filled in: record it with the model. */
+  spec: ResolvedTrainSpec;
+  /** How the task was chosen. */
+  task: TaskInference;
+  /** The fitted preprocessing, for `exportLayersModel`. */
+  preprocessing: PreprocessingSpec;
+  /** Feature columns in order (pixel columns for an image). */
+  features: string[];
+  /** The raw input columns (what `featureRow` reads for the ONNX model). */
+  rawColumns: FeatureSpec[];
+  /** Classification: class names in output order; regression: null. */
+  labels: string[] | null;
+  /** The tfjs model's input shape without the batch axis. */
+  inputShape: number[];
+  history: EpochRecord[];
+  stopped: { epochs: number; early: boolean; bestEpoch: number | null; restoredBest: boolean };
+  backend: BackendChoice;
+  split: {
+    source: 'split' | 'data';
+    train: number;
+    validation: number;
+    dropped: PreparedData['dropped'];
+  };
+  heldOut: HeldOut | null;
+  /** Columns the default spec left out, and why. */
+  excluded: Array<{ column: string; reason: string }>;
+  /** tfjs package versions (`tf.version`). */
+  versions: Record<string, string>;
+  durations: { loadMs: number; prepareMs: number; backendMs: number; trainMs: number; totalMs: number };
+  warnings: string[];
+}
+
+async function tableOf(data: string | Table, options: ReadTableOptions | undefined): Promise<Table> {
+  return typeof data === 'string' ? loadTable(data, options) : data;
+}
+
+function labelCells(table: Table, label: string): Cell[] {
+  const index = table.columns.indexOf(label);
+  if (index < 0) throw dataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label });
+  return columnCells(table, index);
+}
+
+/** Settles the spec: the given one with the overrides applied, or the default for the data and label. */
+function settleSpec(options: TrainModelOptions, table: Table): { spec: ResolvedTrainSpec; task: TaskInference; excluded: TrainModelResult['excluded'] } {
+  const overrides: TrainSpec = {
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.backend !== undefined ? { backend: options.backend } : {}),
+  };
+  let settled: { spec: ResolvedTrainSpec; task: TaskInference; excluded: TrainModelResult['excluded'] };
+  if (options.spec) {
+    const spec = { ...options.spec, ...overrides };
+    if (spec.label === undefined) throw dataError('no label column given', 'set label in the spec or pass --label COLUMN');
+    const task = spec.task ? { task: spec.task, reason: 'set in the spec' } : inferTask(labelCells(table, spec.label), spec.label, options.labelType);
+    settled = { spec: resolveTrainSpec(spec, { task: task.task, rows: table.rows.length }), task, excluded: [] };
+  } else {
+    if (options.label === undefined) throw dataError('no label column given', 'pass --label COLUMN, or a spec that names the label');
+    const base = defaultTrainSpec({ table, label: options.label, ...(options.labelType ? { labelType: options.labelType } : {}) });
+    const spec = resolveTrainSpec({ label: options.label, exclude: base.spec.exclude, ...overrides }, { task: base.task.task, rows: table.rows.length });
+    settled = { spec, task: base.task, excluded: base.excluded };
+  }
+  if (options.validationData !== undefined) {
+    settled.spec.validation = { data: typeof options.validationData === 'string' ? options.validationData : '(a table given in memory)' };
+  }
+  return settled;
+}
+
+/**
+ * Trains a model. Spec and data problems are MLSHIP_E_TRAIN_SPEC / MLSHIP_E_TRAIN_DATA (exit 2), an
+ * unusable backend MLSHIP_E_TRAIN_BACKEND_* , a diverging run MLSHIP_E_TRAIN_FAILED (exit 3).
+ * The chosen tfjs backend stays active afterwards. The caller owns (and disposes) the model.
+ */
+export async function trainModel(options: TrainModelOptions): Promise<TrainModelResult> {
+  const started = performance.now();
+  const table = await tableOf(options.data, options.readOptions);
+  const { spec, task, excluded } = settleSpec(options, table);
+  let validationTable: Table | undefined;
+  if (options.validationData !== undefined) validationTable = await tableOf(options.validationData, options.readOptions);
+  else if ('data' in spec.validation) validationTable = await loadTable(spec.validation.data, options.readOptions);
+  const loaded = performance.now();
+
+  const prepared = prepareData({ table, spec, ...(validationTable ? { validationTable } : {}) });
+  if (spec.earlyStopping?.monitor.startsWith('val_') && !prepared.validation) {
+    throw dataError(`early stopping monitors ${spec.earlyStopping.monitor}, but no validation rows are left`, 'hold out rows (validation.split), or monitor loss');
+  }
+  const classWeight = prepared.classes && spec.classWeights ? classWeightsFor(spec.classWeights, prepared.classes, prepared.train.labels) : undefined;
+  const prepareDone = performance.now();
+
+  const tf = await loadTfjs();
+  const outputUnits = prepared.classes?.length ?? 1;
+  const build = () => {
+    const model = buildModel({
+      tf,
+      model: spec.model,
+      inputShape: prepared.inputShape,
+      outputUnits,
+      outputActivation: prepared.classes ? 'softmax' : 'linear',
+      seed: spec.seed,
+    });
+    compileModel(tf, model, spec);
+    return model;
+  };
+  const backend = await resolveBackend({ tf, requested: spec.backend, trial: () => trialStep(tf, build, prepared.inputShape, outputUnits) });
+  const backendDone = performance.now();
+
+  const model = build();
+  const tensors = tf.tidy(() => ({
+    x: tf.tensor(prepared.train.x, [prepared.train.count, ...prepared.inputShape]),
+    y: tf.tensor2d(prepared.train.y, [prepared.train.count, outputUnits]),
+    ...(prepared.validation
+      ? {
+          validation: {
+            x: tf.tensor(prepared.validation.x, [prepared.validation.count, ...prepared.inputShape]),
+            y: tf.tensor2d(prepared.validation.y, [prepared.validation.count, outputUnits]),
+          },
+        }
+      : {}),
+  }));
+  let fitted;
+  try {
+    fitted = await fitEpochs({
+      tf,
+      model,
+      x: tensors.x,
+      y: tensors.y,
+      ...(tensors.validation ? { validation: tensors.validation } : {}),
+      epochs: spec.epochs,
+      batchSize: spec.batchSize,
+      seed: spec.seed,
+      ...(classWeight ? { classWeight } : {}),
+      earlyStopping: spec.earlyStopping,
+      ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    });
+    if (prepared.labelScaling) foldLabelScaling(tf, model, prepared.labelScaling);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    tf.dispose([tensors.x, tensors.y, ...(tensors.validation ? [tensors.validation.x, tensors.validation.y] : [])]);
+  }
+  const finished = performance.now();
+
+  const validation = prepared.validation;
+  return {
+    model,
+    spec,
+    task,
+    preprocessing: prepared.preprocessing,
+    features: prepared.features,
+    rawColumns: prepared.rawColumns,
+    labels: prepared.classes,
+    inputShape: prepared.inputShape,
+    history: fitted.history,
+    stopped: { epochs: fitted.epochs, early: fitted.stoppedEarly, bestEpoch: fitted.bestEpoch, restoredBest: fitted.restoredBest },
+    backend,
+    split: { source: validationTable ? 'data' : 'split', train: prepared.train.count, validation: validation?.count ?? 0, dropped: prepared.dropped },
+    heldOut: validation ? { rows: validation.rows, count: validation.count, raw: validation.raw, x: validation.x, actual: validation.labels } : null,
+    excluded,
+    versions: { ...(tf.version as Record<string, string>) },
+    durations: {
+      loadMs: loaded - started,
+      prepareMs: prepareDone - loaded,
+      backendMs: backendDone - prepareDone,
+      trainMs: finished - backendDone,
+      totalMs: finished - started,
+    },
+    warnings: prepared.warnings,
+  };
+}
+
+/** One optimiser step of a throwaway copy of the model on zeros: fails where the backend lacks a gradient kernel. */
+async function trialStep(tf: Tf, build: () => LayersModel, inputShape: number[], outputUnits: number): Promise<void> {
+  const model = build();
+  const x = tf.zeros([2, ...inputShape]);
+  const y = tf.zeros([2, outputUnits]);
+  try {
+    await model.trainOnBatch(x, y);
+  } finally {
+    tf.dispose([x, y]);
+    model.dispose();
+    model.optimizer.dispose();
+  }
+}

@@ -9,74 +9,51 @@
 //
 //   node bench/data-drift.mjs [--rows N] [--cols N] [--shifted N] [--seed N] [--runs N]
 //                             [--data-dir DIR] [--peers DIR] [--python PATH] [--no-peer] [--json]
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  DATA_DIR_USAGE,
+  PEER_USAGE,
+  ensureFreeSpace,
+  exitReason,
+  failWith,
+  lastJsonLine,
+  log,
+  median,
+  mlship,
+  parsePeerArgs,
+  peakRssKib,
+  requirePeerSetup,
+  round,
+  runLine,
+  runOrFail,
+  runTimed,
+  timeSummary,
+  warmPageCache,
+} from './lib/common.mjs';
 
-const TIME = '/usr/bin/time';
 /** Disagreeing columns listed per rule in the table and the JSON line; the report file has all. */
 const SHOW_DISAGREEMENTS = 5;
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const bin = join(root, 'bin', 'mlship');
 const USAGE =
   'usage: node bench/data-drift.mjs [--rows N (default 1000000)] [--cols N (default 100)] [--shifted N (default 10)]\n' +
-  '         [--seed N (default 7)] [--runs N (default 3)] [--data-dir DIR (default $BENCH_PEERS_DATA or /tmp/bench-peers-data)]\n' +
-  '         [--peers DIR (default $BENCH_PEERS_DIR or /work/shared/peers)] [--python PATH (default /tmp/peers/bin/python)]\n' +
-  '         [--no-peer] [--json]';
+  `         [--seed N (default 7)] [--runs N (default 3)] ${DATA_DIR_USAGE}\n${PEER_USAGE}`;
+const fail = failWith(USAGE);
 
-function fail(message, code = 2) {
-  process.stderr.write(`error: ${message}\n${code === 2 ? `${USAGE}\n` : ''}`);
-  process.exit(code);
-}
-
-function parseArgs(argv) {
-  const options = {
-    rows: 1_000_000,
-    cols: 100,
-    shifted: 10,
-    seed: 7,
-    runs: 3,
-    dataDir: process.env.BENCH_PEERS_DATA ?? '/tmp/bench-peers-data',
-    peers: process.env.BENCH_PEERS_DIR ?? '/work/shared/peers',
-    python: '/tmp/peers/bin/python',
-    peer: true,
-    json: false,
-  };
-  const numbers = { '--rows': 1, '--cols': 1, '--shifted': 0, '--seed': 0, '--runs': 1 };
-  const paths = { '--data-dir': 'dataDir', '--peers': 'peers', '--python': 'python' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--no-peer') options.peer = false;
-    else if (arg in numbers) {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < numbers[arg]) fail(`${arg} needs a whole number of at least ${numbers[arg]}`);
-      options[arg.slice(2)] = value;
-    } else if (arg in paths) {
-      if (argv[i + 1] === undefined) fail(`${arg} needs a path`);
-      options[paths[arg]] = resolve(argv[++i]);
-    } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else fail(`unknown argument ${arg}`);
-  }
-  if (options.shifted > options.cols) fail('--shifted cannot exceed --cols');
-  return options;
-}
-
-const options = parseArgs(process.argv.slice(2));
-const log = (message) => process.stderr.write(`${message}\n`);
+const options = parsePeerArgs(process.argv.slice(2), {
+  usage: USAGE,
+  numbers: {
+    rows: { default: 1_000_000, min: 1 },
+    cols: { default: 100, min: 1 },
+    shifted: { default: 10, min: 0 },
+    seed: { default: 7, min: 0 },
+    runs: { default: 3, min: 1 },
+  },
+});
+if (options.shifted > options.cols) fail('--shifted cannot exceed --cols');
 const peerScript = join(options.peers, 'bench_drift.py');
-for (const [path, hint] of [
-  [bin, 'run `pnpm run build`'],
-  [TIME, 'GNU time is needed for peak RSS'],
-  [options.python, 'run `bash /work/shared/peers/setup_env.sh`'],
-  [peerScript, 'pass --peers DIR'],
-]) {
-  if (!existsSync(path)) fail(`${path} not found (${hint})`, 3);
-}
+requirePeerSetup(options, [[peerScript, 'pass --peers DIR']]);
 
 const cache = join(options.dataDir, `drift-r${options.rows}-c${options.cols}-s${options.shifted}-seed${options.seed}`);
 const csv = { reference: join(cache, 'reference.csv'), current: join(cache, 'current.csv') };
@@ -90,39 +67,19 @@ const peerArgs = ['--rows', options.rows, '--cols', options.cols, '--shifted', o
  * in `okCodes` count as success (`data drift` exits 1 when the dataset drifts).
  */
 function measure(name, argv, okCodes = [0]) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(TIME, ['-f', '%M', '-o', rssFile, ...argv], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.error || !okCodes.includes(result.status)) {
-    fail(`${name} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr?.trim().slice(-2000) ?? ''}`, 3);
-  }
-  const rssKib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-  return { seconds, rssKib, stdout: result.stdout };
-}
-
-function lastJsonLine(text) {
-  const line = text.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-  if (line === undefined) fail(`no JSON line in output: ${text.slice(-500)}`, 3);
-  return JSON.parse(line);
+  const result = runTimed(argv, { rssFile });
+  if (result.error || !okCodes.includes(result.status)) fail(`${name} failed (${exitReason(result)}): ${result.stderr?.trim().slice(-2000) ?? ''}`, 3);
+  return { seconds: result.seconds, rssKib: peakRssKib(rssFile), stdout: result.stdout };
 }
 
 /** Writes the CSVs with the peer's --write-csv (one untimed peer run), unless they are cached. */
 function ensureCsvs() {
   if (existsSync(csv.reference) && existsSync(csv.current)) return log(`using cached CSVs in ${cache}`);
-  mkdirSync(options.dataDir, { recursive: true });
-  const needed = options.rows * options.cols * 2 * 13; // ~11.5 bytes a value at %.9g, plus slack
-  const { bavail, bsize } = statfsSync(options.dataDir);
-  if (bavail * bsize < needed) fail(`not enough free disk space in ${options.dataDir}: ${(needed / 1e9).toFixed(1)} GB needed`, 3);
+  ensureFreeSpace(options.dataDir, options.rows * options.cols * 2 * 13); // ~11.5 bytes a value at %.9g, plus slack
   const staging = `${cache}.tmp`;
   rmSync(staging, { recursive: true, force: true });
   log(`writing CSVs with ${peerScript} --write-csv (untimed, one peer run) ...`);
-  const result = spawnSync(options.python, [peerScript, ...peerArgs, '--repeats', '1', '--write-csv', staging], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) fail(`peer --write-csv failed (${result.error?.message ?? `exit ${result.status}`})`, 3);
+  runOrFail(options.python, [peerScript, ...peerArgs, '--repeats', '1', '--write-csv', staging], 'peer --write-csv', { stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(staging, cache);
 }
 
@@ -131,33 +88,18 @@ function ensureScipyColumns() {
   if (!existsSync(scipyFile)) {
     log('computing per-column scipy reference figures (bench/drift_reference.py, untimed) ...');
     const args = [join(here, 'drift_reference.py'), ...peerArgs, '--peers', options.peers, '--out', scipyFile];
-    const result = spawnSync(options.python, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (result.status !== 0) fail(`drift_reference.py failed (${result.error?.message ?? `exit ${result.status}`})`, 3);
+    runOrFail(options.python, args, 'drift_reference.py', { stdio: ['ignore', 'inherit', 'inherit'] });
   }
   return JSON.parse(readFileSync(scipyFile, 'utf8')).columns;
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** `digits` significant digits. */
-const round = (value, digits = 4) => (Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(digits)) : value);
-const summary = (list) => ({
-  medianS: round(median(list.map((s) => s.seconds))),
-  minS: round(Math.min(...list.map((s) => s.seconds))),
-  maxS: round(Math.max(...list.map((s) => s.seconds))),
-  peakRssMB: round((Math.max(...list.map((s) => s.rssKib)) * 1024) / 1e6),
-});
+const summary = (list) => timeSummary(list.map((s) => s.seconds), list.map((s) => s.rssKib));
 
 ensureCsvs();
 const scipy = ensureScipyColumns();
 log('reading the CSVs once so every timed run starts with them in the page cache ...');
-spawnSync('cat', [csv.reference, csv.current], { stdio: ['ignore', 'ignore', 'inherit'] });
+warmPageCache([csv.reference, csv.current]);
 
-const mlship = (...args) => [process.execPath, bin, ...args];
 const drift = (a, b, ...extra) => ({ argv: mlship('data', 'drift', a, b, ...extra, '--json'), okCodes: [0, 1], parse: true });
 const steps = [
   ...(options.peer ? [{ key: 'peer', name: 'peer bench_drift.py (1 repeat)', argv: [options.python, peerScript, ...peerArgs, '--repeats', '1'] }] : []),
@@ -177,7 +119,7 @@ for (let r = 1; r <= options.runs; r++) {
     samples[step.key].push(sample);
     outputs[step.key].push(step.key === 'peer' ? lastJsonLine(sample.stdout) : step.parse ? JSON.parse(sample.stdout) : null);
     const peerTotal = step.key === 'peer' ? `  (timed section ${outputs.peer.at(-1).total_s.median.toFixed(2)} s)` : '';
-    log(`run ${r}/${options.runs} ${step.name.padEnd(36)} ${sample.seconds.toFixed(2).padStart(8)} s  peak RSS ${((sample.rssKib * 1024) / 1e6).toFixed(0).padStart(5)} MB${peerTotal}`);
+    log(runLine(r, options.runs, step.name, 36, sample, peerTotal));
   }
 }
 

@@ -14,14 +14,34 @@
 //   node bench/data-validate.mjs [--rows N] [--runs N] [--data-dir DIR] [--peers DIR] [--python PATH]
 //                                [--no-peer] [--json]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, statfsSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DATA_DIR_USAGE,
+  PEER_USAGE,
+  ensureFreeSpace,
+  exitReason,
+  failWith,
+  kibToMB as MB,
+  lastJsonLine,
+  log,
+  median,
+  mlship,
+  parsePeerArgs,
+  peakRssKib,
+  requirePeerSetup,
+  root,
+  round,
+  runLine,
+  runOrFail,
+  runTimed,
+  timeSummary,
+  warmPageCache,
+} from './lib/common.mjs';
 
 const GOAL_SPEEDUP = 2;
 const GOAL_RSS_MB = 200;
 const SEED = 42;
-const TIME = '/usr/bin/time';
 /** mlship runs that fail with anything but a verdict (exit 0 or 1) are retried this often: the CLI may be rebuilt under a run. */
 const RETRIES = 2;
 const QUANTILES = [
@@ -31,64 +51,19 @@ const QUANTILES = [
   ['0.75', 'p75'],
   ['0.95', 'p95'],
 ];
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const bin = join(root, 'bin', 'mlship');
 const bundle = join(root, 'packages', 'cli', 'dist', 'bundle', 'mlship.cjs');
 const USAGE =
   'usage: node bench/data-validate.mjs [--rows N (default 1000000)] [--runs N (default 3)]\n' +
-  '         [--data-dir DIR (default $BENCH_PEERS_DATA or /tmp/bench-peers-data)]\n' +
-  '         [--peers DIR (default $BENCH_PEERS_DIR or /work/shared/peers)] [--python PATH (default /tmp/peers/bin/python)]\n' +
-  '         [--no-peer] [--json]';
+  `         ${DATA_DIR_USAGE}\n${PEER_USAGE}`;
+const fail = failWith(USAGE);
 
-function fail(message, code = 2) {
-  process.stderr.write(`error: ${message}\n${code === 2 ? `${USAGE}\n` : ''}`);
-  process.exit(code);
-}
-
-function parseArgs(argv) {
-  const options = {
-    rows: 1_000_000,
-    runs: 3,
-    dataDir: process.env.BENCH_PEERS_DATA ?? '/tmp/bench-peers-data',
-    peers: process.env.BENCH_PEERS_DIR ?? '/work/shared/peers',
-    python: '/tmp/peers/bin/python',
-    peer: true,
-    json: false,
-  };
-  const paths = { '--data-dir': 'dataDir', '--peers': 'peers', '--python': 'python' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--no-peer') options.peer = false;
-    else if (arg === '--rows' || arg === '--runs') {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 1) fail(`${arg} needs a whole number of at least 1`);
-      options[arg.slice(2)] = value;
-    } else if (arg in paths) {
-      if (argv[i + 1] === undefined) fail(`${arg} needs a path`);
-      options[paths[arg]] = resolve(argv[++i]);
-    } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else fail(`unknown argument ${arg}`);
-  }
-  return options;
-}
-
-const options = parseArgs(process.argv.slice(2));
-const log = (message) => process.stderr.write(`${message}\n`);
+const options = parsePeerArgs(process.argv.slice(2), { usage: USAGE, numbers: { rows: { default: 1_000_000, min: 1 }, runs: { default: 3, min: 1 } } });
 const peerScript = join(options.peers, 'bench_validate.py');
 const genScript = join(options.peers, 'gen_data.py');
-for (const [path, hint] of [
-  [bin, 'run `pnpm run build`'],
-  [TIME, 'GNU time is needed for peak RSS'],
-  [options.python, 'run `bash /work/shared/peers/setup_env.sh`'],
+requirePeerSetup(options, [
   [peerScript, 'pass --peers DIR'],
   [genScript, 'pass --peers DIR'],
-]) {
-  if (!existsSync(path)) fail(`${path} not found (${hint})`, 3);
-}
+]);
 
 // The peer scripts read their data folder from BENCH_PEERS_DATA.
 const peerEnv = { ...process.env, BENCH_PEERS_DATA: options.dataDir };
@@ -102,18 +77,13 @@ const rssFile = join(options.dataDir, 'validate-rss.txt');
 
 /** Runs the venv's Python on `args`, untimed; returns stdout. */
 function python(args, what, stdio = ['ignore', 'pipe', 'inherit']) {
-  const result = spawnSync(options.python, args, { env: peerEnv, stdio, encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (result.error || result.status !== 0) fail(`${what} failed (${result.error?.message ?? `exit ${result.status}`})`, 3);
-  return result.stdout;
+  return runOrFail(options.python, args, what, { env: peerEnv, stdio, encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
 }
 
 /** The CSV, written once by the peer's gen_data.py (untimed) unless it exists. */
 function ensureCsv() {
   if (existsSync(csv)) return log(`using ${csv}`);
-  mkdirSync(options.dataDir, { recursive: true });
-  const needed = options.rows * 125; // ~119 bytes a row
-  const { bavail, bsize } = statfsSync(options.dataDir);
-  if (bavail * bsize < needed) fail(`not enough free disk space in ${options.dataDir}: ${(needed / 1e9).toFixed(1)} GB needed`, 3);
+  ensureFreeSpace(options.dataDir, options.rows * 125); // ~119 bytes a row
   log(`writing ${csv} with ${genScript} (untimed) ...`);
   python([genScript, '--rows', String(options.rows), '--seed', String(SEED), '--out', csv], 'gen_data.py', ['ignore', 'inherit', 'inherit']);
 }
@@ -175,18 +145,9 @@ const retried = [];
 function measure(name, argv, { okCodes = [0], retry = false } = {}) {
   for (let attempt = 0; ; attempt++) {
     const stamp = bundleStamp();
-    const start = process.hrtime.bigint();
-    const result = spawnSync(TIME, ['-f', '%M', '-o', rssFile, ...argv], {
-      cwd: root,
-      env: peerEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const result = runTimed(argv, { rssFile, env: peerEnv });
     if (!result.error && okCodes.includes(result.status)) {
-      const rssKib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-      return { seconds, rssKib, stdout: result.stdout, bundle: stamp };
+      return { seconds: result.seconds, rssKib: peakRssKib(rssFile), stdout: result.stdout, bundle: stamp };
     }
     const verdict = result.status === 1; // a check failed: never retried
     let failedChecks = '';
@@ -198,18 +159,12 @@ function measure(name, argv, { okCodes = [0], retry = false } = {}) {
         // not a validation report
       }
     }
-    const why = `${result.error?.message ?? `exit ${result.status}`}:${failedChecks} ${result.stderr?.trim().slice(-2000) ?? ''}`;
+    const why = `${exitReason(result)}:${failedChecks} ${result.stderr?.trim().slice(-2000) ?? ''}`;
     if (!retry || verdict || attempt >= RETRIES) fail(`${name} failed (${why})`, 3);
     log(`${name} failed (${why.slice(0, 300)}); the CLI may be being rebuilt, retrying in 10 s ...`);
     retried.push({ step: name, why: why.slice(0, 300) });
     spawnSync('sleep', ['10']);
   }
-}
-
-function lastJsonLine(text) {
-  const line = text.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-  if (line === undefined) fail(`no JSON line in output: ${text.slice(-500)}`, 3);
-  return JSON.parse(line);
 }
 
 /** Fails loudly unless mlship's validation report says the data passes every error-level check of the schema. */
@@ -224,25 +179,14 @@ function checkReport(report, what, expected) {
   return report.checks.filter((c) => c.status === 'fail').map((c) => `${c.check}${c.column ? `(${c.column})` : ''}: ${c.message}`);
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** `digits` significant digits. */
-const round = (value, digits = 4) => (Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(digits)) : value);
-const MB = (kib) => (kib * 1024) / 1e6;
-
 ensureCsv();
 const spec = peerSpec();
 writeSchema(spec);
 const expected = expectedChecks(spec);
 log(`schema from the peer's column spec: ${schemaFile}`);
 log('reading the CSV once so every timed run starts with it in the page cache ...');
-spawnSync('cat', [csv], { stdio: ['ignore', 'ignore', 'inherit'] });
+warmPageCache([csv]);
 
-const mlship = (...args) => [process.execPath, bin, ...args];
 const steps = [
   ...(options.peer ? [{ key: 'peer', name: 'peer bench_validate.py (1 repeat)', argv: [options.python, peerScript, '--rows', String(options.rows), '--repeats', '1'] }] : []),
   { key: 'validateProfile', name: 'mlship validate --profile-out', argv: mlship('data', 'validate', csv, '--schema', schemaFile, '--profile-out', mlshipProfileFile, '--json'), retry: true, report: true },
@@ -270,7 +214,7 @@ for (let r = 1; r <= options.runs; r++) {
       warnings = checkReport(JSON.parse(sample.stdout), `${step.name} (run ${r})`, expected);
     }
     if (step.key === 'validateProfile') profiles.push(readFileSync(mlshipProfileFile, 'utf8'));
-    log(`run ${r}/${options.runs} ${step.name.padEnd(34)} ${sample.seconds.toFixed(2).padStart(8)} s  peak RSS ${MB(sample.rssKib).toFixed(0).padStart(5)} MB${extra}`);
+    log(runLine(r, options.runs, step.name, 34, sample, extra));
   }
 }
 const buildChanged = steps.filter((s) => s.retry).some((s) => samples[s.key].some((x) => x.bundle !== startStamp)) || bundleStamp() !== startStamp;
@@ -278,15 +222,10 @@ if (buildChanged) log('warning: the mlship bundle changed during the run (rebuil
 
 // ---- timing summary ----
 const rows = options.rows;
-const summarize = (command, seconds, rssKib) => ({
-  command,
-  medianS: round(median(seconds)),
-  minS: round(Math.min(...seconds)),
-  maxS: round(Math.max(...seconds)),
-  rowsPerSMedian: Math.round(rows / median(seconds)),
-  rowsPerSBest: Math.round(rows / Math.min(...seconds)),
-  peakRssMB: round(MB(Math.max(...rssKib))),
-});
+const summarize = (command, seconds, rssKib) => {
+  const { peakRssMB, ...times } = timeSummary(seconds, rssKib);
+  return { command, ...times, rowsPerSMedian: Math.round(rows / median(seconds)), rowsPerSBest: Math.round(rows / Math.min(...seconds)), peakRssMB };
+};
 const timing = {};
 if (options.peer) {
   // The peer's own child figure (its /usr/bin/time -v, KiB / 1024 = MiB), shown in MB like mlship's.

@@ -8,24 +8,17 @@
 //   node bench/put-throughput.mjs [--size-mib N] [--runs N] [--dir DIR] [--json]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { TIME, bin, exitReason, failWith, median, peakRssKib, root, runTimed } from './lib/common.mjs';
 
 const GOAL_RATIO = 0.5;
 const GOAL_RSS_MB = 150;
 const BLOCK_MIB = 64;
-const TIME = '/usr/bin/time';
 const MIB = 1 << 20;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'mlship');
 const USAGE = 'usage: node bench/put-throughput.mjs [--size-mib N (default 1024)] [--runs N (default 5)] [--dir DIR] [--json]';
-
-function fail(message, code = 2) {
-  process.stderr.write(`error: ${message}\n${code === 2 ? `${USAGE}\n` : ''}`);
-  process.exit(code);
-}
+const fail = failWith(USAGE);
 
 function parseArgs(argv) {
   const options = { sizeMib: 1024, runs: 5, dir: tmpdir(), json: false };
@@ -76,25 +69,14 @@ function writeSource(path, sizeMib) {
 
 /** Runs argv under `/usr/bin/time -f %M`; returns wall seconds (hrtime) and peak RSS in KiB. */
 function measure(name, argv, rssFile) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(TIME, ['-f', '%M', '-o', rssFile, ...argv], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.error || result.status !== 0) {
-    fail(`${name} failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr?.trim() ?? ''}`, 3);
-  }
-  const rssKib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-  return { seconds, rssKib };
+  const result = runTimed(argv, { rssFile, stdout: 'ignore' });
+  if (result.error || result.status !== 0) fail(`${name} failed (${exitReason(result)}): ${result.stderr?.trim() ?? ''}`, 3);
+  return { seconds: result.seconds, rssKib: peakRssKib(rssFile) };
 }
 
 function run(argv, what) {
   const result = spawnSync(argv[0], argv.slice(1), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (result.error || result.status !== 0) fail(`${what} failed: ${result.error?.message ?? result.stderr.trim()}`, 3);
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const round = (value, digits = 1) => Number(value.toFixed(digits));

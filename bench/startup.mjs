@@ -6,12 +6,9 @@
 //   node bench/startup.mjs [--runs N] [--warmup N] [--json]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { bin, median, root } from './lib/common.mjs';
 
 const GOAL_RATIO = 1.3;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'mlship');
 
 function usage(message) {
   process.stderr.write(`error: ${message}\nusage: node bench/startup.mjs [--runs N] [--warmup N] [--json]\n`);
@@ -51,12 +48,6 @@ function timeOnce(command) {
     process.exit(3);
   }
   return elapsed;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const round = (value, digits = 2) => Number(value.toFixed(digits));

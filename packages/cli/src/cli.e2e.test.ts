@@ -21,7 +21,8 @@ describe('mlship CLI (built binary)', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/Commands:\n\s+init \[dir\]/);
     expect(help.stdout).toContain('registry');
-    expect(help.stdout).not.toMatch(/^\s+(train|deploy|monitor|compress)\b/m);
+    expect(help.stdout).toMatch(/^\s+train \[options\] \[spec\]/m);
+    expect(help.stdout).not.toMatch(/^\s+(deploy|monitor|compress)\b/m);
     const sub = await mlship(['registry', 'put', '--help']);
     expect(sub.exitCode).toBe(0);
     expect(sub.stdout).toContain('Examples:');

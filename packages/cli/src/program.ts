@@ -3,6 +3,7 @@ import { MLSHIP_VERSION } from '@mlship/core';
 import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerTrain } from './commands/train.js';
 
 /**
  * The command tree. Definitions only: each command lazily imports the package that does its work,
@@ -30,6 +31,7 @@ Examples:
     );
   registerInit(program);
   registerData(program);
+  registerTrain(program);
   registerRegistry(program);
   return program;
 }

@@ -44,3 +44,9 @@ export { weightsDigest } from './weights-digest.js';
 
 // Evaluation, gates and model cards
 export * from './evaluate/index.js';
+
+// Train, evaluate, export and store (what `mlship train` runs)
+export { trainAndStore, scalarMetricsOf, MODEL_FILES, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+export { resolveTrainingData, type TrainingData } from './store/training-data.js';
+export { saveLayersModel, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
+export { evaluateHeldOut, DEFAULT_STORE_IMPORTANCE_REPEATS, type HeldOutEvaluation, type EvaluateHeldOutOptions } from './store/evaluate-held-out.js';

@@ -94,5 +94,6 @@ export function resolveTrainSpec(spec: TrainSpec, context: ResolveContext): Reso
     classWeights: task === 'classification' ? (spec.classWeights ?? null) : null,
     seed,
     backend: spec.backend ?? DEFAULTS.backend,
+    gates: spec.gates ?? [],
   };
 }

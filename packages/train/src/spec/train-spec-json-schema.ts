@@ -179,5 +179,10 @@ export const trainSpecJsonSchema = {
     },
     seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Seeds initialisation, shuffling, dropout and the split (default 42).' },
     backend: { type: 'string', minLength: 1, description: 'auto (default), tensorflow, wasm or cpu.' },
+    gates: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Gates the trained model must meet, METRIC OP NUMBER (e.g. accuracy>=0.95); added to the --gate flags.',
+    },
   },
 } as const;

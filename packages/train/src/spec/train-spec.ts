@@ -156,6 +156,8 @@ export interface TrainSpec {
   seed?: number;
   /** `auto` (default), or a registered backend: tensorflow, wasm, cpu. */
   backend?: BackendChoice;
+  /** Gate expressions the trained model must meet (`accuracy>=0.95`), as `--gate` gives them. */
+  gates?: string[];
 }
 
 /** Every choice made: what training uses and what is recorded with the model. */
@@ -183,6 +185,7 @@ export interface ResolvedTrainSpec {
   classWeights: 'balanced' | Record<string, number> | null;
   seed: number;
   backend: BackendChoice;
+  gates: string[];
 }
 
 export const DEFAULTS = {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { MLSHIP_VERSION } from '@mlship/core';
 import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
+import { registerModel } from './commands/model.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerTrain } from './commands/train.js';
 
@@ -32,6 +33,7 @@ Examples:
   registerInit(program);
   registerData(program);
   registerTrain(program);
+  registerModel(program);
   registerRegistry(program);
   return program;
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Names of temp files written next to their target; `registry gc` knows this prefix. */
@@ -41,6 +43,25 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   }
   await handle.close();
   try {
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDir(dirname(target));
+}
+
+/**
+ * `writeFileAtomic` for a stream: its bytes go to a temp file beside `target`, which is fsynced and
+ * renamed over the target only when the stream ends without error (a verifying stream that fails
+ * leaves the target untouched and no temp file behind).
+ */
+export async function writeStreamAtomic(target: string, stream: NodeJS.ReadableStream): Promise<void> {
+  const temp = tempPathFor(target);
+  try {
+    await pipeline(stream, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+    const handle = await open(temp, 'r+');
+    await handle.sync().finally(() => handle.close());
     await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

@@ -1,9 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ErrorCode, ExitCode, MlshipError, fromFsError, fsyncDir, tempPathFor } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, fromFsError, writeStreamAtomic } from '@mlship/core';
 import { fileNamesProblem } from './file-names.js';
 import { openBlobStream } from './blobs.js';
 import { resolveRef } from './resolve.js';
@@ -71,17 +69,7 @@ export async function extractArtifact(options: {
     if (realParent !== realOut && !realParent.startsWith(realOut + sep)) {
       throw unsafePath(`${file.name} would be written outside ${outDir} (through a symbolic link)`);
     }
-    const temp = tempPathFor(target);
-    try {
-      await pipeline(await openBlobStream(options.registry, file.digest, file.size), createWriteStream(temp, { flags: 'wx' }));
-      const handle = await open(temp, 'r+');
-      await handle.sync().finally(() => handle.close());
-      await rename(temp, target);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await fsyncDir(dirname(target));
+    await writeStreamAtomic(target, await openBlobStream(options.registry, file.digest, file.size));
     written.push({ ...file, path: target });
   }
   return { ref: artifact.ref, digest: artifact.digest, files: written };

@@ -31,3 +31,17 @@ export function modelError(message: string, hint: string, cause?: unknown): Mlsh
 export function trainingFailed(message: string, hint: string, cause?: unknown): MlshipError {
   return new MlshipError(TrainErrorCode.failed, message, { hint, exitCode: ExitCode.runtime, cause });
 }
+
+/** Error codes of `model import | evaluate | export`. A model file that is not ONNX is `@mlship/onnx`'s MLSHIP_E_ONNX_INVALID. */
+export const ModelErrorCode = {
+  /** A `--signature` file that does not parse or does not match the model's graph (names, types, ranks), or label names that do not fit the output. */
+  signature: 'MLSHIP_E_MODEL_SIGNATURE',
+  /** A stored model that cannot be fed the data: an input mlship cannot build, a width that does not match the feature columns, missing or non-numeric values. */
+  input: 'MLSHIP_E_MODEL_INPUT',
+  /** An export format the stored model has no files for (tfjs of an imported model), or an artifact that is not a model. */
+  format: 'MLSHIP_E_MODEL_FORMAT',
+} as const;
+
+export function modelFileError(code: (typeof ModelErrorCode)[keyof typeof ModelErrorCode], message: string, hint: string, details?: Record<string, unknown>): MlshipError {
+  return new MlshipError(code, message, { hint, exitCode: ExitCode.usage, ...(details ? { details } : {}) });
+}

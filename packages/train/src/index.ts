@@ -1,5 +1,5 @@
 /** @mlship/train: tfjs training from a spec, backend resolution, evaluation and model cards. */
-export { TrainErrorCode } from './errors.js';
+export { TrainErrorCode, ModelErrorCode } from './errors.js';
 
 // Specs
 export * from './spec/train-spec.js';
@@ -50,3 +50,9 @@ export { trainAndStore, scalarMetricsOf, MODEL_FILES, type TrainAndStoreOptions,
 export { resolveTrainingData, type TrainingData } from './store/training-data.js';
 export { saveLayersModel, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
 export { evaluateHeldOut, DEFAULT_STORE_IMPORTANCE_REPEATS, type HeldOutEvaluation, type EvaluateHeldOutOptions } from './store/evaluate-held-out.js';
+
+// Models in the registry: import an ONNX file, evaluate a stored model, export its files
+export { importModel, signatureProblems, graphInterface, defaultOpsetOf, type ImportModelOptions, type ImportModelResult } from './model-import.js';
+export { evaluateModel, type EvaluateModelOptions, type EvaluateModelResult } from './model-evaluate.js';
+export { exportModel, exportPlan, EXPORT_FORMATS, type ExportFormat, type ExportModelOptions, type ExportModelResult } from './model-export.js';
+export { resolveModelRef, readStoredFile, readStoredOnnx, writeStoredFile } from './store/stored-model.js';

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
 import type { TrainAndStoreResult } from '@mlship/train';
 import { collect, handle } from '../context.js';
-import { keyValues, shortDigest, table } from '../render.js';
+import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
+import { keyValues, shortDigest } from '../render.js';
 import { parseLabels } from './registry-put.js';
 
 interface TrainFlags {
@@ -33,14 +34,12 @@ function parseInteger(flag: string, value: string | undefined, min: number, max:
   return number;
 }
 
-const format = (value: number | null | undefined) => (value === null || value === undefined ? '–' : Number(value.toPrecision(4)).toString());
-
 function renderText(result: TrainAndStoreResult, color: { green(s: string): string; red(s: string): string }): string {
   const m = result.scalarMetrics;
   const headline =
     result.task.task === 'classification'
-      ? `accuracy ${format(m.accuracy)}, f1_macro ${format(m.f1_macro)}, log_loss ${format(m.log_loss)}`
-      : `rmse ${format(m.rmse)}, mae ${format(m.mae)}, r2 ${format(m.r2)}`;
+      ? `accuracy ${formatMetric(m.accuracy)}, f1_macro ${formatMetric(m.f1_macro)}, log_loss ${formatMetric(m.log_loss)}`
+      : `rmse ${formatMetric(m.rmse)}, mae ${formatMetric(m.mae)}, r2 ${formatMetric(m.r2)}`;
   const lines = [
     `${result.ref} ${result.digest}`,
     keyValues([
@@ -52,23 +51,11 @@ function renderText(result: TrainAndStoreResult, color: { green(s: string): stri
       ['held-out', headline],
       ['weights', shortDigest(result.weightsDigest)],
       ['onnx', `opset ${result.onnx.opset}, IR ${result.onnx.irVersion}, max |onnx − tfjs| ${result.onnx.maxAbsError.toExponential(1)}`],
-      ['importance', result.importance.features.slice(0, 5).map((f) => `${f.feature} ${format(f.mean)}`).join(', ')],
+      ['importance', result.importance.features.slice(0, 5).map((f) => `${f.feature} ${formatMetric(f.mean)}`).join(', ')],
       ['promoted', result.promoted ? `${result.promoted.alias} → ${result.promoted.ref}` : undefined],
     ]),
   ];
-  if (result.groups) {
-    const gaps = Object.entries(result.groups.gaps).map(([metric, gap]) => [metric, format(gap.gap), gap.highest?.group ?? '', gap.lowest?.group ?? '']);
-    lines.push('', `group gaps by ${result.groups.column}:`, table(['metric', 'gap', 'highest', 'lowest'], gaps));
-  }
-  if (result.gates.results.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['gate', 'actual', 'result'],
-        result.gates.results.map((gate) => [gate.expression, format(gate.actual), gate.passed ? color.green('pass') : color.red(`FAIL${gate.reason ? ` (${gate.reason})` : ''}`)]),
-      ),
-    );
-  }
+  lines.push(...gapAndGateTables(result.groups, result.gates, color));
   return lines.join('\n');
 }
 

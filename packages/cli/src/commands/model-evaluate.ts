@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { ExitCode } from '@mlship/core';
+import type { EvaluateModelResult } from '@mlship/train';
+import { collect, handle } from '../context.js';
+import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
+import { keyValues, table } from '../render.js';
+
+interface EvaluateFlags {
+  data: string;
+  label?: string;
+  features?: string;
+  groupBy?: string;
+  gate: string[];
+}
+
+function renderText(result: EvaluateModelResult, color: { green(s: string): string; red(s: string): string }): string {
+  const m = result.scalarMetrics;
+  const headline =
+    result.task === 'classification'
+      ? `accuracy ${formatMetric(m.accuracy)}, f1_macro ${formatMetric(m.f1_macro)}, log_loss ${formatMetric(m.log_loss)}`
+      : `rmse ${formatMetric(m.rmse)}, mae ${formatMetric(m.mae)}, r2 ${formatMetric(m.r2)}`;
+  const lines = [
+    `${result.ref} ${result.digest}`,
+    keyValues([
+      ['data', `${result.dataset.ref ?? result.dataset.file}, ${result.rows} rows`],
+      ['task', `${result.task} of ${result.label}`],
+      ['metrics', headline],
+      ['status', result.gates.results.length === 0 ? undefined : result.status === 'ok' ? color.green('ok') : color.red('failed (gates not met)')],
+    ]),
+  ];
+  if (result.metrics.task === 'classification') {
+    const perClass = Object.entries(result.metrics.per_class).map(([name, scores]) => [name, formatMetric(scores.precision), formatMetric(scores.recall), formatMetric(scores.f1), String(scores.support)]);
+    lines.push('', table(['class', 'precision', 'recall', 'f1', 'support'], perClass));
+  }
+  lines.push(...gapAndGateTables(result.groups, result.gates, color));
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+export function registerModelEvaluate(model: Command): void {
+  model
+    .command('evaluate')
+    .description('run a stored model in ONNX Runtime on a data set and compute its metrics')
+    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
+    .requiredOption('--data <file-or-ref>', 'a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1')
+    .option('--label <column>', 'label column (default: the one the model was trained on)')
+    .option('--features <a,b,c>', "feature columns in the model's input order, for models whose signature does not name them (default: every column but the label)")
+    .option('--group-by <column>', 'per-group metrics and gaps for this column')
+    .option('--gate <expr>', "a gate, METRIC OP NUMBER, e.g. 'accuracy>=0.95' (repeatable); exit 1 when one fails", collect, [])
+    .addHelpText(
+      'after',
+      `
+Every row of the data is fed to the stored model.onnx: raw feature values when the signature describes
+the features (the preprocessing is inside the model), otherwise the feature columns in order. The
+task is classification when the signature names labels (\`model import --label-names\`), else
+regression. Nothing is stored.
+
+Examples:
+  $ mlship model evaluate models/iris:1 --data examples/iris/iris.csv
+  $ mlship model evaluate models/iris@production --data datasets/iris:2 --gate 'accuracy>=0.9'
+  $ mlship model evaluate models/churn-torch --data test.csv --label churned --features age,tenure,spend --json`,
+    )
+    .action(
+      handle<EvaluateFlags>(async (context, [ref], options) => {
+        const features = options.features?.split(',').map((name) => name.trim());
+        const registry = await context.registry();
+        const { evaluateModel } = await import('@mlship/train');
+        const result = await evaluateModel({
+          registry,
+          ref: ref!,
+          data: options.data,
+          ...(options.label !== undefined ? { label: options.label } : {}),
+          ...(features ? { features } : {}),
+          ...(options.groupBy !== undefined ? { groupBy: options.groupBy } : {}),
+          gates: options.gate,
+        });
+        if (result.status === 'failed') {
+          const failed = result.gates.results.filter((gate) => !gate.passed).map((gate) => gate.expression);
+          context.reporter.warn(`${result.ref} failed ${failed.length} gate(s): ${failed.join(', ')}`);
+        }
+        const data = {
+          ref: result.ref,
+          digest: result.digest,
+          status: result.status,
+          metrics: result.scalarMetrics,
+          gates: result.gates,
+          task: result.task,
+          label: result.label,
+          features: result.features,
+          classes: result.classes,
+          rows: result.rows,
+          dataset: result.dataset,
+          input: result.input,
+          output: result.output,
+          evaluation: result.metrics,
+          groups: result.groups,
+          notes: result.notes,
+        };
+        return { data, text: renderText(result, context.reporter.color), exitCode: result.status === 'ok' ? ExitCode.ok : ExitCode.checkFailed };
+      }),
+    );
+}

@@ -1,0 +1,225 @@
+/**
+ * `evaluateModel`: what `mlship model evaluate` does. Runs a stored model's `model.onnx` in ONNX
+ * Runtime on a data file or a stored dataset and computes the metrics of the evaluate module
+ * (classification when the signature names labels, else regression), with optional per-group
+ * metrics and gates. Reads only; stores nothing. Returns data; never prints.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExitCode, MlshipError, type Digest } from '@mlship/core';
+import { featureRow, runOnnxModel, type FeatureSpec, type OnnxValueInfo, type Signature } from '@mlship/onnx';
+import { numberOfCell, textOfCell } from './dataset/cells.js';
+import { columnCells, loadTable, type Table } from './dataset/load-table.js';
+import { ModelErrorCode, dataError, modelFileError } from './errors.js';
+import { encodeLabels } from './evaluate/class-labels.js';
+import { evaluatePredictions } from './evaluate/evaluate-predictions.js';
+import type { EvaluationInput, EvaluationMetrics, Task } from './evaluate/evaluation-types.js';
+import { evaluateGates, type GateReport } from './evaluate/gate-evaluate.js';
+import { planGates } from './evaluate/gate-plan.js';
+import { evaluateGroups, type GroupMetrics } from './evaluate/group-metrics.js';
+import { mostProbableClasses } from './evaluate/probability-matrix.js';
+import { readStoredOnnx, resolveModelRef } from './store/stored-model.js';
+import { resolveTrainingData } from './store/training-data.js';
+import { scalarMetricsOf } from './train-and-store.js';
+
+export interface EvaluateModelOptions {
+  registry: string;
+  /** A stored model, `models/NAME[:N|@alias|@sha256:…]`. */
+  ref: string;
+  /** A data file, or a stored dataset ref `datasets/NAME[:N|@alias]`. */
+  data: string;
+  /** The label column; default: the label the model was trained on. */
+  label?: string;
+  /**
+   * Feature columns in the order of the model's input, for a model whose signature does not name
+   * them (an imported model). Default: the names the signature or the version's metadata record,
+   * else every column but the label, in file order.
+   */
+  features?: string[];
+  /** A sensitive column: per-group metrics and gaps. */
+  groupBy?: string;
+  /** Gate expressions (`accuracy>=0.9`). */
+  gates?: string[];
+}
+
+export interface EvaluateModelResult {
+  ref: string;
+  digest: Digest;
+  /** `failed` when a gate failed. */
+  status: 'ok' | 'failed';
+  task: Task;
+  label: string;
+  features: string[];
+  classes: string[] | null;
+  rows: number;
+  dataset: { ref: string | null; file: string; digest: string };
+  input: { name: string; dims: number[] };
+  output: string;
+  metrics: EvaluationMetrics;
+  scalarMetrics: Record<string, number>;
+  groups: GroupMetrics | null;
+  gates: GateReport;
+  /** Notes on how the outputs were read (e.g. scores outside [0, 1] taken as logits). */
+  notes: string[];
+}
+
+interface ModelFacts {
+  label?: unknown;
+  features?: unknown;
+}
+
+function inputError(message: string, hint: string): MlshipError {
+  return modelFileError(ModelErrorCode.input, message, hint);
+}
+
+/** The columns that feed the model, in input order, with how to read each. */
+function featureColumns(signature: Signature, facts: ModelFacts, table: Table, label: string, chosen: string[] | undefined): FeatureSpec[] {
+  if (signature.features) {
+    if (chosen) throw inputError('--features is for models whose signature does not name their features', `this model takes: ${signature.features.map((f) => f.name).join(', ')}`);
+    return signature.features;
+  }
+  const recorded = Array.isArray(facts.features) && facts.features.every((name) => typeof name === 'string') ? (facts.features as string[]) : undefined;
+  const names = chosen ?? recorded ?? table.columns.filter((column) => column !== label);
+  return names.map((name) => ({ name, kind: 'numeric', mean: 0, std: 1 }));
+}
+
+/** The input's dims for `count` rows of `width` values: the batch first, the rest fixed (or the width, for [batch, ?]). */
+function inputDims(input: OnnxValueInfo, count: number, width: number): number[] {
+  const shape = input.shape;
+  if (!shape || shape.length < 2) throw inputError(`input ${input.name} has shape ${JSON.stringify(shape ?? 'unknown')}; mlship feeds [batch, …] inputs`, 'import a model with a batch dimension first');
+  const rest = shape.slice(1);
+  if (rest.length === 1 && typeof rest[0] !== 'number') return [count, width];
+  if (!rest.every((dim): dim is number => typeof dim === 'number')) {
+    throw inputError(`input ${input.name} has symbolic dimensions besides the batch: ${JSON.stringify(shape)}`, 'export the model with fixed sizes except the batch');
+  }
+  const size = rest.reduce((product, dim) => product * dim, 1);
+  if (size !== width) {
+    throw inputError(`input ${input.name} takes ${size} values per row (${JSON.stringify(shape)}), the data gives ${width} feature columns`, 'choose the columns in input order with --features a,b,c');
+  }
+  return [count, ...rest];
+}
+
+/** Raw input rows through @mlship/onnx's featureRow (categories as their index); a missing or non-numeric number cell is refused. */
+function inputRows(table: Table, features: FeatureSpec[]): Float32Array {
+  const positions = features.map((feature) => {
+    const index = table.columns.indexOf(feature.name);
+    if (index < 0) throw dataError(`the data has no column ${JSON.stringify(feature.name)}, which the model takes`, `its columns: ${table.columns.join(', ')}`);
+    return index;
+  });
+  const out = new Float32Array(table.rows.length * features.length);
+  const record: Record<string, unknown> = {};
+  table.rows.forEach((cells, r) => {
+    features.forEach((feature, j) => {
+      const cell = cells[positions[j]!];
+      if (feature.kind === 'category') {
+        record[feature.name] = textOfCell(cell) ?? null;
+      } else {
+        const value = numberOfCell(cell);
+        if (value === undefined) throw dataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${JSON.stringify(cell ?? null)})`, 'drop or fill rows with missing feature values before evaluating');
+        record[feature.name] = value;
+      }
+    });
+    out.set(featureRow(features, record), r * features.length);
+  });
+  return out;
+}
+
+function labelOf(options: EvaluateModelOptions, facts: ModelFacts, table: Table): string {
+  const label = options.label ?? (typeof facts.label === 'string' ? facts.label : undefined);
+  if (label === undefined) throw dataError('the model records no label column', 'pass --label COLUMN');
+  if (!table.columns.includes(label)) throw dataError(`the data has no label column ${JSON.stringify(label)}`, `its columns: ${table.columns.join(', ')}`);
+  return label;
+}
+
+/** Probabilities when every score lies in [0, 1]; otherwise only the most probable class (scores such as logits). */
+function classificationInput(classes: string[], actual: number[], outputs: Float32Array, count: number, notes: string[]): EvaluationInput {
+  const width = outputs.length / count;
+  if (width !== classes.length && !(width === 1 && classes.length === 2)) {
+    throw inputError(`the output has ${width} values per row for ${classes.length} labels`, 'store the model with one label name per output column (--label-names)');
+  }
+  const probabilities = outputs.every((value) => value >= 0 && value <= 1);
+  if (probabilities) return { task: 'classification', classes, actual, probabilities: outputs };
+  notes.push('outputs outside [0, 1] were read as scores: the predicted class is the highest, and log loss and ROC AUC are not computed');
+  const predicted = width === 1 ? Array.from(outputs, (score) => (score > 0 ? 1 : 0)) : mostProbableClasses(outputs, count, width);
+  return { task: 'classification', classes, actual, predicted };
+}
+
+export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
+  const artifact = await resolveModelRef(options.registry, options.ref);
+  const { bytes, signature } = await readStoredOnnx(options.registry, artifact);
+  const facts = ((artifact.metadata.extra?.model ?? {}) as ModelFacts) ?? {};
+  const classes = signature.labels ?? null;
+  const task: Task = classes ? 'classification' : 'regression';
+  const plan = planGates(options.gates ?? [], { task, ...(classes ? { classes } : {}) });
+  if (plan.gates.some((gate) => gate.ref.kind === 'group_gap') && options.groupBy === undefined) {
+    throw new MlshipError('MLSHIP_E_GATE_UNKNOWN_METRIC', 'group_gap gates need per-group metrics', { hint: 'pass --group-by COLUMN', exitCode: ExitCode.usage });
+  }
+  if (signature.inputs.length !== 1) {
+    throw inputError(`${artifact.ref} takes ${signature.inputs.length} inputs (${signature.inputs.map((i) => i.name).join(', ')}); mlship evaluates models with one`, 'evaluate it with ONNX Runtime directly');
+  }
+  const input = signature.inputs[0]!;
+  if (input.dataType !== 'float32') throw inputError(`input ${input.name} is ${input.dataType}; mlship feeds float32 inputs`, 'export the model with a float32 input');
+  const output = signature.outputs[0];
+  if (!output || !['float32', 'float64', 'float16', 'int64', 'int32'].includes(output.dataType)) {
+    throw inputError(`${artifact.ref}'s first output is not a numeric tensor`, 'put the scores or values first among the outputs');
+  }
+
+  const workDir = await mkdtemp(join(tmpdir(), 'mlship-evaluate-'));
+  try {
+    const data = await resolveTrainingData(options.data, { workDir, registry: async () => options.registry });
+    const table = await loadTable(data.path);
+    const label = labelOf(options, facts, table);
+    const features = featureColumns(signature, facts, table, label, options.features);
+    const count = table.rows.length;
+    const raw = inputRows(table, features);
+    const dims = inputDims(input, count, features.length);
+    const labelCells = columnCells(table, table.columns.indexOf(label));
+    let groupValues: unknown[] | undefined;
+    if (options.groupBy !== undefined) {
+      const index = table.columns.indexOf(options.groupBy);
+      if (index < 0) throw dataError(`--group-by ${JSON.stringify(options.groupBy)}: no such column in the data`, `choose one of: ${table.columns.join(', ')}`);
+      groupValues = columnCells(table, index);
+    }
+
+    const results = await runOnnxModel({ bytes, feeds: { [input.name]: { data: raw, dims } }, outputs: [output.name] });
+    const outputs = results[output.name]!.data;
+    const notes: string[] = [];
+    let evaluation: EvaluationInput;
+    if (classes) {
+      const names = labelCells.map((cell) => textOfCell(cell) ?? null);
+      evaluation = classificationInput(classes, encodeLabels(names, classes).indices, outputs, count, notes);
+    } else {
+      if (outputs.length !== count) throw inputError(`the output has ${outputs.length / count} values per row; a regression model gives one`, 'name the classes with `model import --label-names` for a classifier');
+      const actual = labelCells.map((cell, r) => {
+        const value = numberOfCell(cell);
+        if (value === undefined) throw dataError(`line ${table.lines[r]}: the label ${label} is missing or not a number`, 'drop rows without a label before evaluating');
+        return value;
+      });
+      evaluation = { task: 'regression', actual, predicted: outputs };
+    }
+    const metrics = evaluatePredictions(evaluation);
+    const groups = groupValues ? evaluateGroups(evaluation, { column: options.groupBy!, values: groupValues }) : null;
+    const gates = evaluateGates(plan, metrics, groups ? { groups } : {});
+    return {
+      ref: artifact.ref,
+      digest: artifact.digest,
+      status: gates.passed ? 'ok' : 'failed',
+      task,
+      label,
+      features: features.map((feature) => feature.name),
+      classes,
+      rows: count,
+      dataset: { ref: data.dataset?.ref ?? null, file: data.file, digest: data.digest },
+      input: { name: input.name, dims: [-1, ...dims.slice(1)] },
+      output: output.name,
+      metrics,
+      scalarMetrics: scalarMetricsOf(metrics),
+      groups,
+      gates,
+      notes,
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

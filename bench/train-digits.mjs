@@ -3,16 +3,18 @@
 // 64-128-64-10 relu, Adam 1e-3, batch 64, 20 epochs, its samples/s over epochs 2..20 and its test
 // accuracy) against mlship's training library (packages/train/dist, `trainModel`, what `mlship train`
 // runs) training the same MLP on the same 1,438 training rows, on the wasm and on the cpu tfjs
-// backends, plus the digits CNN (examples/digits/train-cnn.yaml) for a few epochs on cpu. Each
-// training is a fresh process, alternated round by round (peer, MLP wasm, MLP cpu, CNN cpu, ...).
+// backends, plus the digits CNN (examples/digits/train-cnn.yaml) for a few epochs on each of
+// --cnn-backends (default wasm,cpu; wasm trains Conv2D with the gradient kernels the library adds).
+// Each training is a fresh process, alternated round by round (peer, MLP wasm, MLP cpu, CNN wasm,
+// CNN cpu, ...).
 // mlship's samples/s comes from the library's own epoch events (durationMs: the epoch's shuffle and
 // model.fit, as `mlship train --json` reports them), over epochs 2..N like the peer's, so neither
 // process start-up nor tfjs loading is in it. Test accuracy: the trained model on the peer's 359 test
 // rows, through tfjs and through its ONNX export (onnxruntime-node).
 // Goal: mlship's MLP samples/s (best backend, median) at least the peer's (median).
 //
-//   node bench/train-digits.mjs [--runs N] [--epochs N] [--cnn-epochs N] [--data-dir DIR] [--peers DIR]
-//                               [--python PATH] [--no-peer] [--json]
+//   node bench/train-digits.mjs [--runs N] [--epochs N] [--cnn-epochs N] [--cnn-backends LIST]
+//                               [--data-dir DIR] [--peers DIR] [--python PATH] [--no-peer] [--json]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -136,10 +138,23 @@ if (process.argv[2] === '--child') {
 const GOAL_RATIO = 1;
 const USAGE =
   'usage: node bench/train-digits.mjs [--runs N (default 3)] [--epochs N (default 20)]\n' +
-  '         [--cnn-epochs N (default 3; 0 leaves the CNN out)]\n' +
+  '         [--cnn-epochs N (default 3; 0 leaves the CNN out)] [--cnn-backends LIST (default wasm,cpu)]\n' +
   `         ${DATA_DIR_USAGE}\n${PEER_USAGE}`;
 const fail = failWith(USAGE);
-const options = parsePeerArgs(process.argv.slice(2), {
+const CNN_BACKENDS = ['wasm', 'cpu'];
+// --cnn-backends is this script's own option; the rest go to parsePeerArgs.
+const argv = process.argv.slice(2);
+let cnnBackends = CNN_BACKENDS;
+const cnnBackendsAt = argv.indexOf('--cnn-backends');
+if (cnnBackendsAt >= 0) {
+  const value = argv[cnnBackendsAt + 1];
+  cnnBackends = value === undefined ? [] : value.split(',').filter(Boolean);
+  if (cnnBackends.length === 0 || cnnBackends.some((b) => !CNN_BACKENDS.includes(b)) || new Set(cnnBackends).size !== cnnBackends.length) {
+    fail(`--cnn-backends needs a comma-separated list of ${CNN_BACKENDS.join(', ')}`);
+  }
+  argv.splice(cnnBackendsAt, 2);
+}
+const options = parsePeerArgs(argv, {
   usage: USAGE,
   numbers: { runs: { default: 3, min: 1 }, epochs: { default: 20, min: 2 }, 'cnn-epochs': { default: 3, min: 0 } },
 });
@@ -203,22 +218,16 @@ const steady = (epochMs, rows) => {
   return { samplesPerS: (rows * rest.length) / total, epochMs: median(rest), firstEpochMs: epochMs[0] };
 };
 
-// ---- the CNN on wasm, once: the library says why it cannot train it ----
-let cnnWasm = null;
-if (cnnEpochs > 0) {
-  log('mlship CNN on wasm (once, untimed) ...');
-  const { out } = measure('mlship CNN wasm', childArgv({ model: 'cnn', backend: 'wasm', epochs: cnnEpochs }));
-  cnnWasm = out.error ? { trained: false, error: out.error } : { trained: true, samplesPerS: steady(out.epochMs, out.trainRows).samplesPerS };
-  log(`  ${out.error ? `cannot train: ${out.error.code}: ${out.error.message}` : 'trained (the library now registers the Conv2D gradient kernels on wasm)'}`);
-}
-
+const cnnKey = (backend) => `cnn${backend[0].toUpperCase()}${backend.slice(1)}`;
 const steps = [
   ...(options.peer
     ? [{ key: 'peer', name: 'PyTorch peer (slice loader)', argv: [options.python, peerScript, '--once', '--thread', 'default', '--loader', 'slice', '--epochs', String(options.epochs)] }]
     : []),
   { key: 'mlpWasm', name: 'mlship MLP wasm', argv: childArgv({ model: 'mlp', backend: 'wasm', epochs: options.epochs }) },
   { key: 'mlpCpu', name: 'mlship MLP cpu', argv: childArgv({ model: 'mlp', backend: 'cpu', epochs: options.epochs }) },
-  ...(cnnEpochs > 0 ? [{ key: 'cnnCpu', name: `mlship CNN cpu (${cnnEpochs} epochs)`, argv: childArgv({ model: 'cnn', backend: 'cpu', epochs: cnnEpochs }) }] : []),
+  ...(cnnEpochs > 0
+    ? cnnBackends.map((backend) => ({ key: cnnKey(backend), backend, name: `mlship CNN ${backend} (${cnnEpochs} epochs)`, argv: childArgv({ model: 'cnn', backend, epochs: cnnEpochs }) }))
+    : []),
 ];
 const samples = Object.fromEntries(steps.map((s) => [s.key, []]));
 for (let r = 1; r <= options.runs; r++) {
@@ -255,7 +264,7 @@ for (let r = 1; r <= options.runs; r++) {
 // ---- checks on what mlship trained ----
 for (const step of steps.filter((s) => s.key !== 'peer')) {
   const first = samples[step.key][0].out;
-  const wanted = step.key === 'mlpWasm' ? 'wasm' : 'cpu';
+  const wanted = step.backend ?? (step.key === 'mlpWasm' ? 'wasm' : 'cpu');
   if (first.backendChosen.name !== wanted) fail(`${step.name} ran on ${first.backendChosen.name}, not ${wanted}`, 3);
 }
 const mlp = samples.mlpWasm[0].out.resolved;
@@ -308,7 +317,11 @@ const timing = {};
 if (options.peer) timing.peer = summarize('peer', `PyTorch CPU (slice, ${samples.peer[0].threads} threads)`);
 timing.mlpWasm = summarize('mlpWasm', 'mlship MLP wasm');
 timing.mlpCpu = summarize('mlpCpu', 'mlship MLP cpu');
-if (cnnEpochs > 0) timing.cnnCpu = summarize('cnnCpu', `mlship CNN cpu (${cnnEpochs} epochs)`);
+if (cnnEpochs > 0) for (const backend of cnnBackends) timing[cnnKey(backend)] = summarize(cnnKey(backend), `mlship CNN ${backend} (${cnnEpochs} epochs)`);
+const cnnSpeedup =
+  timing.cnnWasm && timing.cnnCpu
+    ? { wasmSamplesPerSMedian: timing.cnnWasm.samplesPerSMedian, cpuSamplesPerSMedian: timing.cnnCpu.samplesPerSMedian, ratioMedian: round(timing.cnnWasm.samplesPerSMedian / timing.cnnCpu.samplesPerSMedian, 1) }
+    : null;
 const best = timing.mlpWasm.samplesPerSMedian >= timing.mlpCpu.samplesPerSMedian ? 'mlpWasm' : 'mlpCpu';
 const goal = options.peer
   ? {
@@ -330,10 +343,11 @@ const report = {
   runs: options.runs,
   epochs: options.epochs,
   cnnEpochs,
+  cnnBackends: cnnEpochs > 0 ? cnnBackends : [],
   data: { csv: DIGITS_CSV.slice(root.length + 1), split: splitFile, train: nTrain, test: nTest, trainCsv, testCsv },
   model: { spec: mlpOut.spec, layers: mlpOut.layers, params: mlpOut.params, preprocessing: mlpOut.resolved.preprocessing, optimizer: mlpOut.resolved.optimizer, batchSize: mlpOut.resolved.batchSize },
   timing,
-  cnnWasm,
+  cnnSpeedup,
   goal,
 };
 writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
@@ -349,7 +363,7 @@ if (!options.json) {
         `${t.step.padEnd(34)} ${fmt(t.samplesPerSMedian)} ${fmt(t.samplesPerSMin)} ${fmt(t.samplesPerSMax)} ${fmt(t.steadyEpochMsMedian)} ${fmt(t.firstEpochMsMedian)} ${fmt(t.processSMedian)} ${fmt(t.peakRssMB, 7)} ${fmt(t.testAccuracy)} ${fmt(t.onnxTestAccuracy)}`,
     ),
   ];
-  if (cnnWasm) lines.push(`mlship CNN wasm: ${cnnWasm.trained ? `trained, ${Math.round(cnnWasm.samplesPerS)} samples/s` : `cannot train: ${cnnWasm.error.code}: ${cnnWasm.error.message}`}`);
+  if (cnnSpeedup) lines.push(`mlship CNN: wasm ${cnnSpeedup.wasmSamplesPerSMedian} samples/s vs cpu ${cnnSpeedup.cpuSamplesPerSMedian} (median): ${cnnSpeedup.ratioMedian}x`);
   lines.push(
     `mlship preprocessing: pixels standardised by the training pixels' mean/std (the peer divides by 16); same weights every run: wasm ${timing.mlpWasm.sameWeightsEveryRun}, cpu ${timing.mlpCpu.sameWeightsEveryRun}`,
   );

@@ -29,7 +29,7 @@ const cases: Array<{ name: string; data: string | Table; label: string; spec: Tr
   },
   { name: 'digits MLP on image pixels', data: digitsSample, label: 'digit', spec: { preprocessing: { image: { height: 8, width: 8, channels: 1 } }, model: { mlp: [32] }, epochs: 2 }, inputName: 'image', backend: 'wasm' },
   {
-    name: 'digits CNN (trained on cpu)',
+    name: 'digits CNN (trained on wasm)',
     data: digitsSample,
     label: 'digit',
     spec: {
@@ -39,7 +39,7 @@ const cases: Array<{ name: string; data: string | Table; label: string; spec: Tr
       batchSize: 40,
     },
     inputName: 'image',
-    backend: 'cpu',
+    backend: 'wasm',
   },
 ];
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Tensor4D } from '@tensorflow/tfjs';
 import { buildModel } from '../model/build-model.js';
 import { compileModel } from '../model/compile-model.js';
 import type { ModelSpec } from '../spec/train-spec.js';
@@ -28,6 +29,14 @@ function trialOf(model: ModelSpec, inputShape: number[]) {
 
 const mlp = trialOf({ mlp: [8] }, [4]);
 const cnn = trialOf({ layers: [{ type: 'Conv2D', filters: 2, kernelSize: 3 }, { type: 'Flatten' }] }, [8, 8, 1]);
+/** A gradient wasm still lacks (the depthwise convolution's; mlship adds only Conv2D's). */
+const depthwise = async () => {
+  tf.tidy(() => {
+    const x = tf.ones([1, 4, 4, 2]) as Tensor4D;
+    tf.grad((f) => tf.sum(tf.depthwiseConv2d(x, f as Tensor4D, 1, 'valid')))(tf.ones([2, 2, 2, 1]));
+  });
+};
+const noDepthwiseGrad = "cannot train this model: Kernel 'DepthwiseConv2dNativeBackpropFilter' not registered for backend 'wasm'";
 const notInstalled = { name: 'tensorflow', reason: '@tensorflow/tfjs-node-gpu and @tensorflow/tfjs-node are not installed' };
 
 describe('resolveBackend', () => {
@@ -38,19 +47,25 @@ describe('resolveBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
-  it('passes wasm over for a Conv2D model (no Conv2DBackpropFilter kernel) and trains on cpu', async () => {
+  it('picks wasm for a Conv2D model too (mlship registers Conv2DBackpropFilter for wasm)', async () => {
     const choice = await resolveBackend({ tf, requested: 'auto', trial: cnn });
+    expect(choice).toEqual({ name: 'wasm', reason: 'first in auto order (tensorflow → wasm → cpu) that loads and trains this model', skipped: [notInstalled] });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('passes wasm over when the model needs a gradient kernel wasm lacks, and trains on cpu', async () => {
+    const choice = await resolveBackend({ tf, requested: 'auto', trial: depthwise });
     expect(choice.name).toBe('cpu');
-    expect(choice.skipped).toEqual([notInstalled, { name: 'wasm', reason: "cannot train this model: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" }]);
+    expect(choice.skipped).toEqual([notInstalled, { name: 'wasm', reason: noDepthwiseGrad }]);
     expect(tf.getBackend()).toBe('cpu');
   });
 
   it('uses a backend asked for by name, and fails with exit 3 when it cannot train the model', async () => {
     expect(await resolveBackend({ tf, requested: 'cpu', trial: mlp })).toEqual({ name: 'cpu', reason: 'requested by name', skipped: [] });
-    await expect(resolveBackend({ tf, requested: 'wasm', trial: cnn })).rejects.toMatchObject({
+    await expect(resolveBackend({ tf, requested: 'wasm', trial: depthwise })).rejects.toMatchObject({
       code: 'MLSHIP_E_TRAIN_BACKEND_UNAVAILABLE',
       exitCode: 3,
-      message: "training backend wasm cannot be used: cannot train this model: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'",
+      message: `training backend wasm cannot be used: ${noDepthwiseGrad}`,
     });
     await expect(resolveBackend({ tf, requested: 'tensorflow' })).rejects.toMatchObject({ code: 'MLSHIP_E_TRAIN_BACKEND_UNAVAILABLE', exitCode: 3 });
   });

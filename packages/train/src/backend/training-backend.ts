@@ -65,7 +65,7 @@ export interface ResolveBackendOptions {
   requested?: string;
   /**
    * One training step of the model on the active backend; a throw (such as a kernel the backend lacks:
-   * wasm has no Conv2DBackpropFilter) passes the backend over.
+   * wasm has no DepthwiseConv2dNativeBackpropFilter) passes the backend over.
    */
   trial?: () => Promise<void>;
 }

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { runOnnxModel } from '@mlship/onnx';
-import { expectOneLineError, makeTempDir, REPO_ROOT, runMlship } from '@mlship/test-utils';
+import { expectOneLineError, makeTempDir, REPO_ROOT, runMlship, runMlshipJson } from '@mlship/test-utils';
 
 const iris = join(REPO_ROOT, 'examples', 'iris', 'iris.csv');
 
@@ -40,14 +40,7 @@ describe('mlship model (built binary)', () => {
   let cleanup: () => Promise<void>;
   let trainedAccuracy: number;
   const mlship = (args: string[]) => runMlship(args, { cwd: dir, timeoutMs: 60_000 });
-  const json = async (args: string[]) => {
-    const result = await mlship([...args, '--json']);
-    try {
-      return { ...result, data: JSON.parse(result.stdout) };
-    } catch {
-      throw new Error(`mlship ${args.join(' ')} printed no JSON (exit ${result.exitCode})\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
-    }
-  };
+  const json = (args: string[]) => runMlshipJson(args, { cwd: dir, timeoutMs: 60_000 });
   const file = (...parts: string[]) => readFile(join(dir, ...parts));
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runOnnxModel } from '@mlship/onnx';
-import { makeTempDir, REPO_ROOT, runMlship } from '@mlship/test-utils';
+import { makeTempDir, REPO_ROOT, runMlship, runMlshipJson } from '@mlship/test-utils';
 
 const iris = join(REPO_ROOT, 'examples', 'iris', 'iris.csv');
 const EPOCHS = '20';
@@ -18,14 +18,7 @@ describe('mlship train (built binary)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   const mlship = (args: string[]) => runMlship(args, { cwd: dir, timeoutMs: 120_000 });
-  const json = async (args: string[]) => {
-    const result = await mlship([...args, '--json']);
-    try {
-      return { ...result, data: JSON.parse(result.stdout) };
-    } catch {
-      throw new Error(`mlship ${args.join(' ')} printed no JSON (exit ${result.exitCode})\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
-    }
-  };
+  const json = (args: string[]) => runMlshipJson(args, { cwd: dir, timeoutMs: 120_000 });
 
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir('mlship-train-cli-'));

@@ -47,3 +47,19 @@ export function expectOneLineError(result: CliResult, code: string, exitCode: nu
   ].filter((problem) => problem !== '');
   if (problems.length > 0) throw new Error(`${problems.join('; ')}\nstderr: ${result.stderr}\nstdout: ${result.stdout.slice(0, 2000)}`);
 }
+
+/**
+ * `runMlship` with `--json` appended, its stdout parsed as `data`. Stdout that is not JSON fails with
+ * both streams in the message, so a failing test shows what the command printed.
+ */
+export async function runMlshipJson(
+  args: string[],
+  options: Parameters<typeof runMlship>[1],
+): Promise<CliResult & { data: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- each test reads its own document shape
+  const result = await runMlship([...args, '--json'], options);
+  try {
+    return { ...result, data: JSON.parse(result.stdout) };
+  } catch {
+    throw new Error(`mlship ${args.join(' ')} printed no JSON (exit ${result.exitCode})\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
+  }
+}

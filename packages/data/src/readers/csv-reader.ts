@@ -1,5 +1,4 @@
-import { isMissing, parseTyped } from '../schema/values.js';
-import { ColumnModes, type ColumnBatch, type ColumnData, type ColumnReadOptions } from './column-batch.js';
+import { ColumnModes, numberOfCell, type ColumnBatch, type ColumnData, type ColumnReadOptions } from './column-batch.js';
 import { CsvTokenizer, type CsvRecordSink } from './csv-tokenizer.js';
 import { dataError, emptyError } from './errors.js';
 import { fileBytes } from './file-source.js';
@@ -231,7 +230,7 @@ class ColumnSink extends BatchSink<ColumnBatch> {
         continue;
       }
       const text = fieldText(bytes, start, end, bounds[3 * f + 2] === 1);
-      const value = isMissing(text) ? null : parseTyped(text, builder.integer ? 'integer' : 'number');
+      const value = numberOfCell(text, builder.integer);
       if (typeof value === 'number') builder.values[row] = value;
       else {
         builder.values[row] = NaN;

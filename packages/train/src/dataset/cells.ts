@@ -1,10 +1,9 @@
 /** How training reads cells: the same missing-value and number rules as @mlship/data's schemas. */
-import { isMissing, parseTyped, type Cell } from '@mlship/data';
+import { isMissing, numberOfCell as numberOrMissing, type Cell } from '@mlship/data';
 
 /** The number a cell holds, or undefined when it is missing or not a finite number (true/false are not numbers). */
 export function numberOfCell(cell: Cell | undefined): number | undefined {
-  if (cell === undefined || cell === null || typeof cell === 'boolean' || isMissing(cell)) return undefined;
-  const value = parseTyped(cell, 'number');
+  const value = numberOrMissing(cell ?? null, false);
   return typeof value === 'number' ? value : undefined;
 }
 

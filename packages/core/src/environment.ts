@@ -4,6 +4,13 @@ export interface GitFacts {
   commit: string | null;
   branch: string | null;
   dirty: boolean;
+  /** The `origin` remote's URL without credentials, when there is one. */
+  remote?: string;
+}
+
+/** A remote URL with any user name or password removed (`https://user:token@host/x` → `https://host/x`). */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
 export interface EnvironmentFacts {
@@ -42,7 +49,11 @@ export async function captureGit(cwd: string = process.cwd()): Promise<GitFacts 
     } catch {
       commit = null; // a repository without commits yet
     }
-    return { commit, branch: status.current ?? null, dirty: !status.isClean() };
+    const facts: GitFacts = { commit, branch: status.current ?? null, dirty: !status.isClean() };
+    const origin = (await git.getRemotes(true)).find((remote) => remote.name === 'origin');
+    const url = origin?.refs.fetch || origin?.refs.push;
+    if (url) facts.remote = withoutCredentials(url);
+    return facts;
   } catch {
     return null;
   }

@@ -5,3 +5,4 @@ export * from './atomic-fs.js';
 export * from './reporter.js';
 export * from './schema.js';
 export * from './environment.js';
+export * from './streams.js';

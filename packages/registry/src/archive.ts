@@ -6,14 +6,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { ErrorCode, ExitCode, MlshipError, fsyncDir, tempPathFor, type Digest, fromFsError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, fsyncDir, readStreamLimited, tempPathFor, type Digest, fromFsError } from '@mlship/core';
 import { openBlobStream, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from './blobs.js';
-import { readManifest } from './documents.js';
 import { entryFacts, parseIndex, versionEntry } from './index-file.js';
 import { OCI_LAYOUT_VERSION } from './layout.js';
 import { registerWriter } from './lock.js';
 import { MediaType } from './media-types.js';
-import { addVersions, loadIncoming, type AddVersionsResult, type IncomingVersion } from './ingest.js';
+import { addVersions, loadIncomingEntry, type AddVersionsResult, type IncomingVersion } from './ingest.js';
+import { readManifestTree, treeBlobs } from './manifest-tree.js';
 import { resolveRef } from './resolve.js';
 import type { Descriptor, OciIndex } from './types.js';
 
@@ -35,14 +35,14 @@ export async function exportArtifacts(options: { registry: string; refs: string[
   const index: OciIndex = { schemaVersion: 2, mediaType: MediaType.imageIndex, manifests: [] };
   const blobs = new Map<Digest, number>();
   for (const version of versions) {
-    const manifest = await readManifest(root, version.digest);
-    blobs.set(version.digest, version.size);
-    blobs.set(manifest.config.digest, manifest.config.size);
-    for (const layer of manifest.layers) blobs.set(layer.digest, layer.size);
+    // An artifact's manifest, config and layers; an image's index, manifests, configs and layers.
+    const tree = await readManifestTree(root, { mediaType: version.mediaType, digest: version.digest, size: version.size });
+    for (const blob of treeBlobs(tree)) blobs.set(blob.digest, blob.size);
+    const artifactType = tree.type === 'manifest' ? tree.manifest.artifactType : undefined;
     index.manifests.push(
       versionEntry(
-        { digest: version.digest, size: version.size, artifactType: manifest.artifactType },
-        { kind: version.kind, name: version.name, version: version.version, created: version.metadata.created },
+        { digest: version.digest, size: version.size, mediaType: version.mediaType, ...(artifactType ? { artifactType } : {}) },
+        { kind: version.kind, name: version.name, version: version.version, created: version.metadata.created || undefined },
       ),
     );
   }
@@ -141,17 +141,6 @@ export function checkArchiveEntry(file: string, header: { name: string; type?: s
   }
 }
 
-async function readSmall(stream: AsyncIterable<unknown>, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new MlshipError(ErrorCode.usage, `${what} is larger than ${limit} bytes`, { exitCode: ExitCode.usage });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export interface ImportResult extends AddVersionsResult {
   file: string;
   blobs: number;
@@ -198,9 +187,9 @@ export async function importArchive(options: { registry: string; file: string })
           continue;
         }
         if (name === 'index.json') {
-          indexBytes = await readSmall(entry, MAX_DOCUMENT_BYTES, 'index.json');
+          indexBytes = await readStreamLimited(entry, MAX_DOCUMENT_BYTES, 'index.json');
         } else if (name === 'oci-layout') {
-          const layout = (await readSmall(entry, 4096, 'oci-layout')).toString('utf8');
+          const layout = (await readStreamLimited(entry, 4096, 'oci-layout')).toString('utf8');
           layoutOk = /"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout);
         } else if (/^blobs\/sha256\/[0-9a-f]{64}$/.test(name)) {
           await writeBlob(root, entry, { expected: `sha256:${name.slice('blobs/sha256/'.length)}` });
@@ -229,7 +218,7 @@ export async function importArchive(options: { registry: string; file: string })
     for (const entry of index.manifests as Descriptor[]) {
       const facts = entryFacts(entry);
       if (!facts || facts.alias !== undefined) continue;
-      incoming.push(await loadIncoming(root, entry.digest, entry.size, file));
+      incoming.push(await loadIncomingEntry(root, entry, facts, file));
     }
     const added = await addVersions(root, incoming);
     return { file, blobs: blobCount, ...added };

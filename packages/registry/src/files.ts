@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, ExitCode, MlshipError, fromFsError, writeStreamAtomic } from '@mlship/core';
 import { fileNamesProblem } from './file-names.js';
 import { openBlobStream } from './blobs.js';
+import { ImageErrorCode } from './image-version.js';
 import { resolveRef } from './resolve.js';
 import type { ArtifactFile, ArtifactVersion } from './types.js';
 
@@ -50,6 +51,13 @@ export async function extractArtifact(options: {
   files?: string[];
 }): Promise<{ ref: string; digest: string; files: Array<ArtifactFile & { path: string }> }> {
   const artifact = await resolveRef(options.registry, options.ref);
+  if (artifact.format === 'image') {
+    // Layers are tarballs for a container runtime, not files; writing them out would mislead.
+    throw new MlshipError(ImageErrorCode.unsupported, `${artifact.ref} is a container image, not a set of files`, {
+      hint: `run it with \`podman run oci:${options.registry}:${artifact.ref}\`, copy it with \`skopeo copy oci:${options.registry}:${artifact.ref} …\`, or write an image tarball with \`mlship package --out\``,
+      exitCode: ExitCode.usage,
+    });
+  }
   const chosen = options.files && options.files.length > 0 ? options.files.map((n) => pickFile(artifact, n)) : artifact.files;
   const unsafe = fileNamesProblem(chosen.map((file) => file.name));
   if (unsafe) throw unsafePath(`${artifact.ref} cannot be written out: ${unsafe}`);

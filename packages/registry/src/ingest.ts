@@ -1,18 +1,26 @@
-import { ErrorCode, ExitCode, MlshipError, versionRef, type Digest } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, versionRef, type ArtifactKind, type Digest } from '@mlship/core';
 import { hasBlob } from './blobs.js';
 import { readManifest, readMetadata } from './documents.js';
-import { buildCatalog, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { ImageErrorCode } from './image-version.js';
+import { buildCatalog, readIndex, versionEntry, writeIndex, type EntryFacts } from './index-file.js';
 import { withRegistryLock } from './lock.js';
-import { MediaType } from './media-types.js';
+import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
+import { Annotation, MediaType, isImageConfigMediaType, isIndexMediaType } from './media-types.js';
 import { unsafeFileNames } from './file-names.js';
-import type { ArtifactMetadata, OciManifest } from './types.js';
+import type { Descriptor } from './types.js';
 
 /** A version whose blobs are already in the store, about to be named in its index. */
 export interface IncomingVersion {
   digest: Digest;
   size: number;
-  manifest: OciManifest;
-  metadata: ArtifactMetadata;
+  mediaType: string;
+  artifactType: string | undefined;
+  kind: ArtifactKind;
+  name: string;
+  version: number;
+  created: string | undefined;
+  /** Every blob the version reaches, checked again under the lock. */
+  blobs: Digest[];
 }
 
 /** Reads and checks a manifest and its metadata from the store; every blob it names must be present. */
@@ -33,14 +41,58 @@ export async function loadIncoming(root: string, digest: Digest, size: number, s
   }
   const metadata = await readMetadata(root, manifest.config.digest);
   for (const layer of manifest.layers) {
-    if (!(await hasBlob(root, layer.digest))) {
-      throw new MlshipError(ErrorCode.usage, `${source} lacks blob ${layer.digest} of ${versionRef(metadata.kind, metadata.name, metadata.version)}`, {
-        hint: 'the source is incomplete; export or push the artifact again',
-        exitCode: ExitCode.usage,
-      });
-    }
+    if (!(await hasBlob(root, layer.digest))) throw lacking(source, layer.digest, versionRef(metadata.kind, metadata.name, metadata.version));
   }
-  return { digest, size, manifest, metadata };
+  const { kind, name, version, created } = metadata;
+  const blobs = [manifest.config.digest, ...manifest.layers.map((layer) => layer.digest), digest];
+  return { digest, size, mediaType: manifest.mediaType ?? MediaType.imageManifest, artifactType: manifest.artifactType, kind, name, version, created, blobs };
+}
+
+function lacking(source: string, digest: Digest, ref: string): MlshipError {
+  return new MlshipError(ErrorCode.usage, `${source} lacks blob ${digest} of ${ref}`, {
+    hint: 'the source is incomplete; export or push the artifact again',
+    exitCode: ExitCode.usage,
+  });
+}
+
+/**
+ * Reads and checks a container image version from the store: an image has no metadata blob, so its
+ * kind, name and version come from the index entry that names it, which must say `images`.
+ */
+export async function loadIncomingImage(root: string, entry: Descriptor, facts: EntryFacts, source: string): Promise<IncomingVersion> {
+  const ref = versionRef(facts.kind, facts.name, facts.version);
+  if (facts.kind !== 'images') {
+    throw new MlshipError(ImageErrorCode.unsupported, `${source} holds ${ref}, a container image named as ${facts.kind}`, {
+      hint: 'container images are stored as images/NAME; nothing was added',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const tree = await readManifestTree(root, entry, { checkBlobs: true, missing: (digest) => lacking(source, digest, ref) });
+  if (!isImageTree(tree)) {
+    throw new MlshipError(ErrorCode.usage, `${source} holds ${ref}, which is neither an mlship artifact nor a container image`, {
+      hint: 'only artifacts written by mlship, and container images, can be imported or pulled into its registry',
+      exitCode: ExitCode.usage,
+    });
+  }
+  return {
+    digest: entry.digest,
+    size: entry.size,
+    mediaType: entry.mediaType,
+    artifactType: undefined,
+    kind: facts.kind,
+    name: facts.name,
+    version: facts.version,
+    created: entry.annotations?.[Annotation.created],
+    blobs: treeBlobs(tree).map((blob) => blob.digest),
+  };
+}
+
+/** Reads and checks the version an index entry names: an mlship artifact, or a container image. */
+export async function loadIncomingEntry(root: string, entry: Descriptor, facts: EntryFacts, source: string): Promise<IncomingVersion> {
+  if (isIndexMediaType(entry.mediaType)) return loadIncomingImage(root, entry, facts, source);
+  const manifest = await readManifest(root, entry.digest);
+  if (isImageConfigMediaType(manifest.config.mediaType)) return loadIncomingImage(root, entry, facts, source);
+  return loadIncoming(root, entry.digest, entry.size, source);
 }
 
 export interface AddVersionsResult {
@@ -59,7 +111,7 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
     const catalog = buildCatalog(index);
     const result: AddVersionsResult = { added: [], present: [] };
     for (const item of incoming) {
-      const { kind, name, version, created } = item.metadata;
+      const { kind, name, version, created } = item;
       const ref = versionRef(kind, name, version);
       const existing = catalog.versions.get(`${kind}/${name}`)?.get(version);
       if (existing?.digest === item.digest) {
@@ -74,16 +126,19 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
       }
       if (result.added.includes(ref)) continue;
       // Blobs that were already here before this import may be orphans that a gc removed meanwhile.
-      for (const blob of [item.manifest.config, ...item.manifest.layers, { digest: item.digest }]) {
-        if (!(await hasBlob(root, blob.digest))) {
-          throw new MlshipError(ErrorCode.conflict, `blob ${blob.digest} of ${ref} vanished before the version was committed`, {
+      for (const blob of item.blobs) {
+        if (!(await hasBlob(root, blob))) {
+          throw new MlshipError(ErrorCode.conflict, `blob ${blob} of ${ref} vanished before the version was committed`, {
             hint: 'a concurrent `registry gc` removed it; run the command again',
             exitCode: ExitCode.runtime,
           });
         }
       }
       index.manifests.push(
-        versionEntry({ digest: item.digest, size: item.size, artifactType: item.manifest.artifactType }, { kind, name, version, created }),
+        versionEntry(
+          { digest: item.digest, size: item.size, mediaType: item.mediaType, ...(item.artifactType ? { artifactType: item.artifactType } : {}) },
+          { kind, name, version, created },
+        ),
       );
       result.added.push(ref);
     }

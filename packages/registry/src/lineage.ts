@@ -1,7 +1,6 @@
 import type { Digest } from '@mlship/core';
-import { readManifest, readMetadata } from './documents.js';
 import { buildCatalog, entryFacts, readIndex } from './index-file.js';
-import { findByDigest, resolveRef } from './resolve.js';
+import { findByDigest, loadVersion, resolveRef } from './resolve.js';
 import type { ParentLink } from './types.js';
 
 /** A node of an ancestry tree. A node met again (shared ancestry) is marked `repeated` with no parents. */
@@ -18,7 +17,8 @@ export interface LineageNode {
 export async function buildLineage(options: { registry: string; ref: string; maxDepth?: number }): Promise<LineageNode> {
   const root = options.registry;
   const start = await resolveRef(root, options.ref);
-  const catalog = buildCatalog(await readIndex(root));
+  const index = await readIndex(root);
+  const catalog = buildCatalog(index);
   const seen = new Set<string>();
   const maxDepth = options.maxDepth ?? 64;
 
@@ -31,7 +31,8 @@ export async function buildLineage(options: { registry: string; ref: string; max
       if (!entry) return { ref, digest, missing: true, parents: [] };
       const facts = entryFacts(entry)!;
       ref = `${facts.kind}/${facts.name}:${facts.version}`;
-      links = (await readMetadata(root, (await readManifest(root, digest)).config.digest)).parents;
+      // An image's parents come from its config labels, an artifact's from its metadata.
+      links = (await loadVersion(root, index, entry)).metadata.parents;
     }
     const children: LineageNode[] = [];
     if (depth < maxDepth) {

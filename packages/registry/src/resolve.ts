@@ -10,7 +10,9 @@ import {
 } from '@mlship/core';
 import { readManifest, readMetadata } from './documents.js';
 import { buildCatalog, entryFacts, nameKey, readIndex, summarize, type Catalog } from './index-file.js';
-import { Annotation, MediaType } from './media-types.js';
+import { describeImage } from './image-version.js';
+import { readManifestTree } from './manifest-tree.js';
+import { Annotation, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import type { ArtifactSummary, ArtifactVersion, Descriptor, OciIndex } from './types.js';
 
 function notFound(text: string, hint: string): MlshipError {
@@ -72,33 +74,40 @@ export function findByDigest(catalog: Catalog, digest: Digest): Descriptor | und
   return undefined;
 }
 
-/** Reads one version whole (manifest and metadata, both integrity-checked). */
+/** Reads one version whole (manifest and metadata, or an image's documents, all integrity-checked). */
 export async function loadVersion(root: string, index: OciIndex, entry: Descriptor): Promise<ArtifactVersion> {
   const facts = entryFacts(entry);
   if (!facts) throw new Error(`index entry ${entry.digest} is not an mlship artifact`);
-  const manifest = await readManifest(root, entry.digest);
-  const metadata = await readMetadata(root, manifest.config.digest);
   const catalog = buildCatalog(index);
   const aliases = [...(catalog.aliases.get(nameKey(facts.kind, facts.name)) ?? [])]
     .filter(([, e]) => e.digest === entry.digest)
     .map(([alias]) => alias)
     .sort();
-  return {
+  const base = {
     ref: versionRef(facts.kind, facts.name, facts.version),
     kind: facts.kind,
     name: facts.name,
     version: facts.version,
     digest: entry.digest,
     size: entry.size,
+    mediaType: entry.mediaType,
     aliases,
-    files: manifest.layers.map((layer, position) => ({
-      name: layer.annotations?.[Annotation.title] ?? `layer-${position}`,
-      digest: layer.digest,
-      size: layer.size,
-      mediaType: layer.mediaType,
-    })),
-    metadata,
   };
+  if (!isIndexMediaType(entry.mediaType)) {
+    const manifest = await readManifest(root, entry.digest);
+    if (!isImageConfigMediaType(manifest.config.mediaType)) {
+      const metadata = await readMetadata(root, manifest.config.digest);
+      const files = manifest.layers.map((layer, position) => ({
+        name: layer.annotations?.[Annotation.title] ?? `layer-${position}`,
+        digest: layer.digest,
+        size: layer.size,
+        mediaType: layer.mediaType,
+      }));
+      return { ...base, format: 'artifact', files, metadata };
+    }
+  }
+  const image = describeImage(await readManifestTree(root, entry), entry, facts);
+  return { ...base, format: 'image', ...image };
 }
 
 /** Resolves a ref (`models/iris`, `:3`, `@production`, `@sha256:…`) to the version it names. */
@@ -106,8 +115,8 @@ export async function resolveRef(root: string, ref: string | ArtifactRef): Promi
   const parsed = typeof ref === 'string' ? parseRef(ref) : ref;
   const index = await readIndex(root);
   const { entry } = findVersionEntry(buildCatalog(index), parsed);
-  if (entry.mediaType !== MediaType.imageManifest) {
-    throw new MlshipError(ErrorCode.usage, `${formatRef(parsed)} is a ${entry.mediaType}, not an artifact manifest`, {
+  if (!isManifestMediaType(entry.mediaType) && !isIndexMediaType(entry.mediaType)) {
+    throw new MlshipError(ErrorCode.usage, `${formatRef(parsed)} is a ${entry.mediaType}, neither an artifact manifest nor an image`, {
       exitCode: ExitCode.usage,
     });
   }

@@ -73,10 +73,39 @@ export const metadataSchema = {
       properties: {
         commit: { type: ['string', 'null'] },
         branch: { type: ['string', 'null'] },
+        remote: { type: 'string' },
         dirty: { type: 'boolean' },
       },
     },
     environment: { type: 'object' },
     extra: { type: 'object' },
+  },
+} as const;
+
+const stringMap = { type: ['object', 'null'], additionalProperties: { type: 'string' } } as const;
+const stringList = { type: ['array', 'null'], items: { type: 'string' } } as const;
+
+/** The config of a container image (OCI image spec, or Docker's), as far as mlship reads it. */
+export const imageConfigSchema = {
+  type: 'object',
+  required: ['architecture', 'os'],
+  properties: {
+    architecture: { type: 'string', minLength: 1 },
+    os: { type: 'string', minLength: 1 },
+    variant: { type: 'string' },
+    created: { type: 'string' },
+    config: {
+      type: ['object', 'null'],
+      properties: {
+        Labels: stringMap,
+        Entrypoint: stringList,
+        Cmd: stringList,
+        Env: stringList,
+        ExposedPorts: { type: ['object', 'null'] },
+        WorkingDir: { type: 'string' },
+        User: { type: 'string' },
+      },
+    },
+    rootfs: { type: 'object' },
   },
 } as const;

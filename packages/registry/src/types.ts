@@ -6,6 +6,8 @@ export interface Descriptor {
   size: number;
   artifactType?: string;
   annotations?: Record<string, string>;
+  /** On the entries of an image index: the platform the manifest is for. */
+  platform?: { os: string; architecture: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] };
 }
 
 export interface OciIndex {
@@ -70,9 +72,40 @@ export interface ArtifactVersion {
   /** Manifest digest: the identity of this version. */
   digest: Digest;
   size: number;
+  /** The media type of the manifest (or image index) the version's index entry points at. */
+  mediaType: string;
+  /**
+   * `artifact`: an mlship manifest (metadata config, one layer per file). `image`: a container image
+   * (`putImage`), whose metadata is read from the image config (see `ImageFacts`).
+   */
+  format: 'artifact' | 'image';
   aliases: string[];
+  /** An artifact's files; an image's layers, or for an image index its platform manifests. */
   files: ArtifactFile[];
   metadata: ArtifactMetadata;
+}
+
+/** One platform of a container image. */
+export interface ImagePlatform {
+  os: string;
+  architecture: string;
+  variant?: string;
+  /** The platform's image manifest. */
+  digest: Digest;
+  size: number;
+  layers: number;
+}
+
+/** What `metadata.extra.image` holds for an image version. */
+export interface ImageFacts {
+  /** The media type of the version's manifest or image index. */
+  mediaType: string;
+  platforms: ImagePlatform[];
+  entrypoint: string[] | null;
+  /** `8080/tcp`, … */
+  exposedPorts: string[];
+  /** Bytes of every distinct blob the image reaches: index, manifests, configs and layers. */
+  totalSize: number;
 }
 
 /** A row of `registry list`: read from index.json alone, so listing stays fast. */

@@ -6,8 +6,8 @@ import { parseJsonDocument } from './documents.js';
 import { entryFacts, parseIndex } from './index-file.js';
 import { unsafeFileNames } from './file-names.js';
 import { readOciLayoutVersion, registryPaths, blobPath } from './layout.js';
-import { MediaType } from './media-types.js';
-import { indexSchema, manifestSchema, metadataSchema } from './schemas.js';
+import { MediaType, isImageConfigMediaType, isIndexMediaType } from './media-types.js';
+import { imageConfigSchema, indexSchema, manifestSchema, metadataSchema } from './schemas.js';
 import type { ArtifactMetadata, Descriptor, OciIndex, OciManifest } from './types.js';
 
 export type ProblemKind =
@@ -98,14 +98,15 @@ export async function verifyRegistry(options: {
       return undefined;
     }
     if (corrupt.has(descriptor.digest)) return undefined; // already reported
+    // An image's config is its metadata.
+    const problem: ProblemKind = what === 'metadata' || what === 'image config' ? 'malformed-metadata' : 'malformed-manifest';
     if (descriptor.size > MAX_DOCUMENT_BYTES) {
-      problems.push({ problem: `malformed-${what === 'config' ? 'metadata' : 'manifest'}` as ProblemKind, digest: descriptor.digest, message: `${what} ${descriptor.digest} is too large` });
+      problems.push({ problem, digest: descriptor.digest, message: `${what} ${descriptor.digest} is too large` });
       return undefined;
     }
     try {
       return parseJsonDocument<T>(await readFile(blobPath(root, descriptor.digest)), schema, what, descriptor.digest);
     } catch (error) {
-      const problem: ProblemKind = what === 'metadata' ? 'malformed-metadata' : 'malformed-manifest';
       if (!reported.has(`${problem}${descriptor.digest}`)) {
         reported.add(`${problem}${descriptor.digest}`);
         problems.push({ problem, digest: descriptor.digest, ...(ref ? { ref } : {}), message: (error as Error).message });
@@ -116,7 +117,7 @@ export async function verifyRegistry(options: {
 
   const walk = async (descriptor: Descriptor, ref: string | undefined): Promise<void> => {
     manifestsChecked += 1;
-    if (descriptor.mediaType === MediaType.imageIndex) {
+    if (isIndexMediaType(descriptor.mediaType)) {
       const nested = await readDocument<OciIndex>(descriptor, indexSchema, 'index', ref);
       for (const child of nested?.manifests ?? []) await walk(child, ref);
       return;
@@ -124,11 +125,10 @@ export async function verifyRegistry(options: {
     const manifest = await readDocument<OciManifest>(descriptor, manifestSchema, 'manifest', ref);
     if (!manifest) return;
     const isOurs = manifest.config.mediaType === MediaType.metadata;
-    const metadata = isOurs
-      ? await readDocument<ArtifactMetadata>(manifest.config, metadataSchema, 'metadata', ref)
-      : !present.has(manifest.config.digest)
-        ? (missing(manifest.config.digest, ref, 'config'), undefined)
-        : undefined;
+    let metadata: ArtifactMetadata | undefined;
+    if (isOurs) metadata = await readDocument<ArtifactMetadata>(manifest.config, metadataSchema, 'metadata', ref);
+    else if (isImageConfigMediaType(manifest.config.mediaType)) await readDocument<object>(manifest.config, imageConfigSchema, 'image config', ref);
+    else if (!present.has(manifest.config.digest)) missing(manifest.config.digest, ref, 'config');
     for (const layer of manifest.layers) if (!present.has(layer.digest)) missing(layer.digest, ref, 'layer');
     if (isOurs) {
       const unsafe = unsafeFileNames(manifest.layers);

@@ -83,16 +83,23 @@ Examples:
     .description('pull an mlship artifact from an OCI registry into this registry')
     .argument('<oci-url>', 'oci://HOST[:PORT]/REPO[:TAG|@sha256:…]')
     .option('--insecure', 'plain HTTP, for a registry on loopback')
+    .option('--name <name>', 'store a container image as images/NAME (default for an image mlship built: the last part of REPO)')
     .addHelpText(
       'after',
       `
 Examples:
-  $ mlship registry pull oci://127.0.0.1:5000/ml/iris:3 --insecure`,
+  $ mlship registry pull oci://127.0.0.1:5000/ml/iris:3 --insecure
+  $ mlship registry pull oci://registry.example.com/ml/iris-cpu:1 --name iris-cpu`,
     )
     .action(
-      handle<{ insecure?: boolean }>(async (context, [url], options) => {
+      handle<{ insecure?: boolean; name?: string }>(async (context, [url], options) => {
         const { pullArtifact } = await import('@mlship/registry');
-        const result = await pullArtifact({ registry: await context.registry(), from: url!, insecure: options.insecure === true });
+        const result = await pullArtifact({
+          registry: await context.registry(),
+          from: url!,
+          insecure: options.insecure === true,
+          ...(options.name !== undefined ? { name: options.name } : {}),
+        });
         return {
           data: result,
           text: `${result.added ? 'pulled' : 'already present'} ${result.ref} from ${result.location} (${result.blobsDownloaded} blobs downloaded, ${result.blobsSkipped} already here)\n${result.digest}`,

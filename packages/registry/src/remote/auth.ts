@@ -33,10 +33,14 @@ interface AuthEntry {
   identitytoken?: string;
 }
 
+/** Docker Hub is reached at registry-1.docker.io, but auth files name it docker.io or index.docker.io. */
+const DOCKER_HUB_NAMES = new Set(['registry-1.docker.io', 'docker.io', 'index.docker.io']);
+
 function matchEntry(auths: Record<string, AuthEntry>, host: string): AuthEntry | undefined {
+  const hub = DOCKER_HUB_NAMES.has(host);
   for (const [key, entry] of Object.entries(auths)) {
     const normalized = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
-    if (normalized === host) return entry;
+    if (normalized === host || (hub && DOCKER_HUB_NAMES.has(normalized))) return entry;
   }
   return undefined;
 }

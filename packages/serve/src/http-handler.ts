@@ -1,0 +1,411 @@
+/**
+ * The HTTP routes (docs/serve.md): KServe V2 / Open Inference Protocol, V1 predict, /metrics and the
+ * admin API. One function per request with no framework; bodies are read up to `maxBodyBytes`
+ * within `bodyTimeoutMs` (408). Past the limit the answer is 413 at once and nothing more is
+ * buffered: the rest of the body is discarded as it arrives (clients that are still sending could
+ * not read an answer on a connection closed under them), bounded by the body timeout.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MLSHIP_VERSION } from '@mlship/core';
+import type { TokenCheck } from './auth.js';
+import type { RunOutputs } from './batcher.js';
+import { HttpError } from './errors.js';
+import { V1Job, V2Job, type HttpJob, type JobHost } from './infer-jobs.js';
+import type { ServeMetrics, VersionMetrics } from './metrics.js';
+import type { AdminRequest, AdminResponse, ModelManager } from './model-manager.js';
+import type { ResolvedOptions } from './options.js';
+import { logPredictions } from './prediction-record.js';
+import type { PredictionLog } from './prediction-log.js';
+import type { TrafficSplit } from './repository.js';
+import type { ServedVersion } from './served-version.js';
+
+/** Where /metrics and admin calls go: this process, or the cluster primary. */
+export interface Coordinator {
+  metrics(): Promise<{ contentType: string; text: string }>;
+  admin(request: AdminRequest): Promise<AdminResponse>;
+}
+
+const JSON_TYPE = 'application/json';
+const SERVER_METADATA = JSON.stringify({ name: 'mlship', version: MLSHIP_VERSION, extensions: ['model_repository'] });
+
+const now = (): number => performance.now();
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorBody(message: string): string {
+  return JSON.stringify({ error: message });
+}
+
+export class ServeHandler implements JobHost {
+  /** Set by a graceful shutdown: new requests get 503 and every response closes its connection. */
+  draining = false;
+  readonly maxElements: number;
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private idCounter = 0;
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
+  /** `Expect: 100-continue` with a body over the limit: 413 before the client sends it. */
+  readonly checkContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
+      res.shouldKeepAlive = false;
+      this.fail(res, 413, `the body is ${declared} bytes; the limit is ${this.options.maxBodyBytes}`, now());
+      return;
+    }
+    res.writeContinue();
+    this.onRequest(req, res);
+  };
+
+  constructor(
+    private readonly manager: ModelManager,
+    private readonly options: ResolvedOptions,
+    private readonly metrics: ServeMetrics,
+    private readonly tokens: TokenCheck,
+    private readonly coordinator: Coordinator,
+    private readonly log: PredictionLog | undefined,
+  ) {
+    // Each JSON element takes at least two bytes ("1,"): a bound on elements before allocating.
+    this.maxElements = Math.ceil(options.maxBodyBytes / 2) + 1;
+  }
+
+  /** Writes a JSON response; during a drain it also closes the connection. */
+  private send(res: ServerResponse, status: number, body: string, extra?: string[]): void {
+    if (res.headersSent || res.destroyed) return;
+    const headers = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))];
+    if (this.draining || status === 408) headers.push('connection', 'close');
+    if (extra) headers.push(...extra);
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  /** Answers and counts a response outside a job (errors, metadata). */
+  private reply(res: ServerResponse, status: number, body: string, start: number, metrics: VersionMetrics = this.metrics.unrouted, extra?: string[]): void {
+    this.send(res, status, body, extra);
+    metrics.request(status, (now() - start) / 1000);
+  }
+
+  private fail(res: ServerResponse, status: number, message: string, start: number, metrics?: VersionMetrics, extra?: string[]): void {
+    this.reply(res, status, errorBody(message), start, metrics, extra);
+  }
+
+  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number): void {
+    this.send(job.res, status, body);
+    const latency = now() - job.start;
+    job.version.metrics.request(status, latency / 1000);
+    if (this.log && outputs && status === 200) {
+      try {
+        logPredictions(this.log, job, outputs, offset ?? 0, latency);
+      } catch {
+        this.metrics.logDropped.inc();
+      }
+    }
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const start = now();
+    if (this.draining) {
+      this.fail(res, 503, 'the server is shutting down', start);
+      return;
+    }
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    let path = query === -1 ? url : url.slice(0, query);
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+
+    if (path.startsWith('/v2/health/')) {
+      if (path === '/v2/health/live') return this.only(req, res, start, method, 'GET', () => this.reply(res, 200, '{"live":true}', start));
+      if (path === '/v2/health/ready') {
+        return this.only(req, res, start, method, 'GET', () => {
+          const ready = this.manager.repository.size > 0;
+          this.reply(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}', start);
+        });
+      }
+    }
+    if (this.tokens.enabled && !this.tokens.allows(req.headers.authorization)) {
+      const given = req.headers.authorization !== undefined;
+      this.fail(res, 401, given ? 'invalid token' : 'this server needs a bearer token (Authorization: Bearer <token>)', start, undefined, [
+        'www-authenticate',
+        given ? 'Bearer error="invalid_token"' : 'Bearer',
+      ]);
+      return;
+    }
+
+    const parts = path.split('/');
+    const root = parts[1];
+    try {
+      if (root === 'v2') return this.routeV2(req, res, start, method, parts);
+      if (root === 'v1') return this.routeV1(req, res, start, method, parts);
+      if (path === '/metrics') return this.only(req, res, start, method, 'GET', () => this.serveMetrics(res, start));
+    } catch (error) {
+      if (error instanceof HttpError) return this.fail(res, error.status, error.message, start);
+      throw error;
+    }
+    this.fail(res, 404, `no route ${path}`, start);
+  }
+
+  /** Runs `action` for the allowed method, else 405 with Allow; a body sent to GET is discarded. */
+  private only(req: IncomingMessage, res: ServerResponse, start: number, method: string, allowed: 'GET' | 'POST', action: () => void): void {
+    if (method !== allowed) {
+      this.fail(res, 405, `use ${allowed} here`, start, undefined, ['allow', allowed === 'GET' ? 'GET, HEAD' : 'POST']);
+      return;
+    }
+    action();
+  }
+
+  private routeV2(req: IncomingMessage, res: ServerResponse, start: number, method: string, parts: string[]): void {
+    const count = parts.length;
+    if (count === 2) return this.only(req, res, start, method, 'GET', () => this.reply(res, 200, SERVER_METADATA, start));
+    const section = parts[2];
+    if (section === 'models' && count >= 4) {
+      const name = decode(parts[3]!);
+      let version: string | undefined;
+      let action: string | undefined;
+      if (count >= 6 && parts[4] === 'versions') {
+        version = decode(parts[5]!);
+        if (count === 7) action = parts[6];
+        else if (count > 7) return this.fail(res, 404, `no route ${parts.join('/')}`, start);
+      } else if (count === 5) {
+        action = parts[4];
+      } else if (count > 5) {
+        return this.fail(res, 404, `no route ${parts.join('/')}`, start);
+      }
+      if (action === undefined) return this.only(req, res, start, method, 'GET', () => this.modelMetadata(res, start, name, version));
+      if (action === 'ready') return this.only(req, res, start, method, 'GET', () => this.modelReady(res, start, name, version));
+      if (action === 'infer') return this.only(req, res, start, method, 'POST', () => this.infer(req, res, start, name, version, false));
+      return this.fail(res, 404, `no route ${parts.join('/')}`, start);
+    }
+    if (section === 'repository') return this.routeRepository(req, res, start, method, parts);
+    this.fail(res, 404, `no route ${parts.join('/')}`, start);
+  }
+
+  private routeV1(req: IncomingMessage, res: ServerResponse, start: number, method: string, parts: string[]): void {
+    const path = parts.join('/');
+    if (path === '/v1/predict') return this.only(req, res, start, method, 'POST', () => this.infer(req, res, start, undefined, undefined, true));
+    // /v1/models/NAME:predict and /v1/models/NAME/versions/V:predict
+    if (parts[2] === 'models' && path.endsWith(':predict')) {
+      const trimmed = path.slice(0, -':predict'.length).split('/');
+      if (trimmed.length === 4) return this.only(req, res, start, method, 'POST', () => this.infer(req, res, start, decode(trimmed[3]!), undefined, true));
+      if (trimmed.length === 6 && trimmed[4] === 'versions') {
+        return this.only(req, res, start, method, 'POST', () => this.infer(req, res, start, decode(trimmed[3]!), decode(trimmed[5]!), true));
+      }
+    }
+    this.fail(res, 404, `no route ${path}`, start);
+  }
+
+  /** Throws 404 when the model or version is unknown, 503 when nothing is loaded; returns the named version, if any. */
+  private check(name: string | undefined, version: string | undefined): ServedVersion | undefined {
+    const repository = this.manager.repository;
+    if (name !== undefined && name !== repository.name) throw new HttpError(404, `unknown model "${name}"; this server serves "${repository.name}"`);
+    if (version !== undefined) {
+      const found = repository.get(version);
+      if (!found) throw new HttpError(404, `unknown version "${version}" of ${repository.name} (versions: ${repository.all().map((v) => v.version).join(', ')})`);
+      return found;
+    }
+    if (repository.size === 0) throw new HttpError(503, `${repository.name} has no version loaded`);
+    return undefined;
+  }
+
+  /** The version a request goes to: the named one, else one picked by the traffic split. */
+  private lookup(name: string | undefined, version: string | undefined): ServedVersion {
+    const named = this.check(name, version);
+    if (named) return named;
+    const picked = this.manager.repository.pick();
+    if (!picked) throw new HttpError(503, `${this.manager.repository.name} has no version loaded`);
+    return picked;
+  }
+
+  private modelMetadata(res: ServerResponse, start: number, name: string, version: string | undefined): void {
+    const repository = this.manager.repository;
+    let served: ServedVersion | undefined;
+    try {
+      served = this.check(name, version) ?? repository.primary();
+    } catch (error) {
+      return this.fail(res, (error as HttpError).status, (error as Error).message, start);
+    }
+    if (!served) return this.fail(res, 503, `${repository.name} has no version loaded`, start);
+    const [inputs, outputs] = served.describe();
+    const body = {
+      name: served.name,
+      versions: version === undefined ? repository.all().map((v) => v.version) : [served.version],
+      platform: 'onnxruntime',
+      inputs,
+      outputs,
+    };
+    this.reply(res, 200, JSON.stringify(body), start, served.metrics);
+  }
+
+  private modelReady(res: ServerResponse, start: number, name: string, version: string | undefined): void {
+    try {
+      const served = this.check(name, version) ?? this.manager.repository.primary()!;
+      this.reply(res, 200, JSON.stringify({ name: served.name, ...(version !== undefined ? { version } : {}), ready: true }), start, served.metrics);
+    } catch (error) {
+      this.fail(res, (error as HttpError).status, (error as Error).message, start);
+    }
+  }
+
+  private infer(req: IncomingMessage, res: ServerResponse, start: number, name: string | undefined, version: string | undefined, v1: boolean): void {
+    try {
+      this.check(name, version);
+    } catch (error) {
+      return this.fail(res, (error as HttpError).status, (error as Error).message, start);
+    }
+    this.readBody(req, res, start, (body) => this.runInfer(req, res, start, name, version, v1, body));
+  }
+
+  private runInfer(req: IncomingMessage, res: ServerResponse, start: number, name: string | undefined, versionId: string | undefined, v1: boolean, body: Buffer): void {
+    let served: ServedVersion;
+    try {
+      // Routed after the body arrived, in the same turn as queueing: a swap in between cannot strand the request.
+      served = this.lookup(name, versionId);
+    } catch (error) {
+      return this.fail(res, (error as HttpError).status, (error as Error).message, start);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      return this.fail(res, 400, `malformed JSON: ${(error as Error).message}`, start, served.metrics);
+    }
+    const job = v1 ? new V1Job(this, res, start, served) : new V2Job(this, res, start, served);
+    try {
+      job.parse(parsed);
+    } catch (error) {
+      if (error instanceof HttpError) return this.fail(res, error.status, error.message, start, served.metrics);
+      throw error;
+    }
+    if (job.id === '') {
+      const header = req.headers['x-request-id'];
+      job.id = typeof header === 'string' && header.length <= 128 ? header : `${this.idPrefix}-${(++this.idCounter).toString(36)}`;
+    }
+    if (job.rows > this.options.maxQueueRows) {
+      return this.fail(res, 400, `the request has ${job.rows} rows; at most ${this.options.maxQueueRows} fit the queue`, start, served.metrics);
+    }
+    if (!served.batcher.submit(job)) {
+      job.settled = true;
+      this.fail(res, 503, `the queue of ${served.name} version ${served.version} is full (${this.options.maxQueueRows} rows); retry later`, start, served.metrics, ['retry-after', '1']);
+    }
+  }
+
+  private serveMetrics(res: ServerResponse, start: number): void {
+    this.coordinator.metrics().then(
+      ({ contentType, text }) => {
+        if (res.headersSent || res.destroyed) return;
+        res.writeHead(200, ['content-type', contentType, 'content-length', String(Buffer.byteLength(text)), ...(this.draining ? ['connection', 'close'] : [])]);
+        res.end(text);
+      },
+      (error: Error) => this.fail(res, 500, `metrics: ${error.message}`, start),
+    );
+  }
+
+  private routeRepository(req: IncomingMessage, res: ServerResponse, start: number, method: string, parts: string[]): void {
+    if (!this.options.adminApi) return this.fail(res, 403, 'the admin API is turned off on this server', start);
+    const path = parts.join('/');
+    let build: ((body: Record<string, unknown>) => AdminRequest) | undefined;
+    if (path === '/v2/repository/index') build = () => ({ op: 'index' });
+    else if (parts[3] === 'models' && parts.length >= 6) {
+      const name = decode(parts[4]!);
+      if (parts.length === 6 && parts[5] === 'load') {
+        build = (body) => {
+          if (typeof body.dir !== 'string' || body.dir === '') throw new HttpError(400, 'load needs {"dir": "/path/to/model-dir"}');
+          const split = readSplit(body.split);
+          return { op: 'load', name, dir: body.dir, ...(split !== undefined ? { split } : {}) };
+        };
+      } else if (parts.length === 6 && parts[5] === 'split') {
+        build = (body) => ({ op: 'split', name, split: readSplit(body.split) ?? null });
+      } else if (parts.length === 8 && parts[5] === 'versions' && parts[7] === 'unload') {
+        const version = decode(parts[6]!);
+        build = () => ({ op: 'unload', name, version });
+      }
+    }
+    if (!build) return this.fail(res, 404, `no route ${path}`, start);
+    const make = build;
+    this.only(req, res, start, method, 'POST', () =>
+      this.readBody(req, res, start, (raw) => {
+        let request: AdminRequest;
+        try {
+          const text = raw.toString('utf8').trim();
+          const body: unknown = text === '' ? {} : JSON.parse(text);
+          if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object');
+          request = make(body);
+        } catch (error) {
+          const status = error instanceof HttpError ? error.status : 400;
+          return this.fail(res, status, error instanceof HttpError ? error.message : `malformed JSON: ${(error as Error).message}`, start);
+        }
+        this.coordinator.admin(request).then(
+          (response) => this.reply(res, response.status, JSON.stringify(response.body), start),
+          (error: Error) => this.fail(res, 500, error.message, start),
+        );
+      }),
+    );
+  }
+
+  /**
+   * Collects the body, answering 413 once it passes `maxBodyBytes` (from Content-Length before
+   * reading anything, else while reading; the rest is discarded, never buffered) and 408 when it
+   * has not arrived within `bodyTimeoutMs`.
+   */
+  private readBody(req: IncomingMessage, res: ServerResponse, start: number, done: (body: Buffer) => void): void {
+    const limit = this.options.maxBodyBytes;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limit) {
+      this.fail(res, 413, `the body is ${declared} bytes; the limit is ${limit}`, start);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let finished = false;
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      this.fail(res, 408, `the body did not arrive within ${this.options.bodyTimeoutMs} ms`, start);
+      req.resume();
+    }, this.options.bodyTimeoutMs);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      if (finished) return;
+      size += chunk.length;
+      if (size > limit) {
+        finished = true;
+        clearTimeout(timer);
+        chunks.length = 0;
+        this.fail(res, 413, `the body is over the limit of ${limit} bytes`, start);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', () => {
+      finished = true;
+      clearTimeout(timer);
+    });
+  }
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `bad URL segment ${segment}`);
+  }
+}
+
+function readSplit(value: unknown): TrafficSplit | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw new HttpError(400, '"split" must be an object {"version": weight}');
+  const split: TrafficSplit = {};
+  for (const [version, weight] of Object.entries(value)) {
+    if (!/^\d+$/.test(version) || typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new HttpError(400, `bad split entry ${JSON.stringify(version)}: ${JSON.stringify(weight)}; give {"1": 90, "2": 10}`);
+    }
+    split[String(Number(version))] = weight;
+  }
+  return split;
+}

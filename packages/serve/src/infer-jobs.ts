@@ -1,0 +1,303 @@
+/**
+ * The two request shapes that run a model: V2 `infer` and V1 `predict`. Each parses its body into
+ * an {@link InferJob} (typed arrays in the model's input types) and turns its rows of the batch
+ * outputs into the response body.
+ */
+import type { ServerResponse } from 'node:http';
+import { InferJob, type RunOutputs } from './batcher.js';
+import { isV2Datatype, V2_DATATYPE, type TensorData } from './datatypes.js';
+import { badRequest } from './errors.js';
+import type { ServedVersion } from './served-version.js';
+import { nestedShape, readTensorData, valuesText } from './tensor-json.js';
+
+/** What a job needs from the server that answers it. */
+export interface JobHost {
+  /** Writes the response, counts it in the metrics, and logs the prediction when sampled. */
+  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number): void;
+  /** The most elements one request can carry (a bound before allocating). */
+  readonly maxElements: number;
+}
+
+export abstract class HttpJob extends InferJob {
+  /** Requested outputs (indexes into version.outputs), all when undefined. */
+  outputs: number[] | undefined;
+  id = '';
+
+  constructor(
+    readonly host: JobHost,
+    readonly res: ServerResponse,
+    readonly start: number,
+    readonly version: ServedVersion,
+  ) {
+    super();
+  }
+
+  fail(status: number, message: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.host.finish(this, status, JSON.stringify({ error: message }));
+  }
+
+  abandoned(): boolean {
+    // The request's socket: a pipelined response gets its socket only when its turn comes.
+    return this.res.req.socket.destroyed;
+  }
+
+  complete(outputs: RunOutputs, offset: number, batchRows: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    let body: string;
+    try {
+      body = this.render(outputs, offset, batchRows);
+    } catch (error) {
+      this.host.finish(this, 500, JSON.stringify({ error: (error as Error).message }));
+      return;
+    }
+    this.host.finish(this, 200, body, outputs, offset);
+  }
+
+  protected abstract render(outputs: RunOutputs, offset: number, batchRows: number): string;
+
+  /** This job's rows of output `index`: the data range and its shape. */
+  rowsOf(outputs: RunOutputs, index: number, offset: number, batchRows: number): { type: string; data: unknown; start: number; end: number; shape: number[] } {
+    const spec = this.version.outputs[index]!;
+    const tensor = outputs[spec.name];
+    if (!tensor) throw new Error(`the model gave no output ${spec.name}`);
+    const dims = tensor.dims;
+    if (!this.version.canBatch) return { type: tensor.type, data: tensor.data, start: 0, end: tensor.size, shape: [...dims] };
+    if (dims[0] !== batchRows) throw new Error(`output ${spec.name} has ${dims[0]} rows for a batch of ${batchRows}; the model does not batch along axis 0`);
+    let rowSize = 1;
+    for (let d = 1; d < dims.length; d++) rowSize *= dims[d]!;
+    const shape = [...dims];
+    shape[0] = this.rows;
+    return { type: tensor.type, data: tensor.data, start: offset * rowSize, end: (offset + this.rows) * rowSize, shape };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the request's shape against the model input's: same rank, fixed dimensions equal, every dimension ≥ 1. */
+function checkShape(what: string, shape: unknown, spec: ServedVersion['inputs'][number]): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 1)) {
+    throw badRequest(`${what}: shape must be a list of integers ≥ 1`);
+  }
+  const expected = spec.shape;
+  if (expected) {
+    if (expected.length !== shape.length) throw badRequest(`${what}: shape [${shape.join(',')}] has rank ${shape.length}, the model expects rank ${expected.length} [${describeShape(expected)}]`);
+    for (let d = 0; d < expected.length; d++) {
+      const dim = expected[d];
+      if (typeof dim === 'number' && dim !== shape[d]) throw badRequest(`${what}: shape [${shape.join(',')}] does not match the model's [${describeShape(expected)}]`);
+    }
+  }
+  return shape as number[];
+}
+
+function describeShape(shape: readonly (number | string | null)[]): string {
+  return shape.map((dim) => (typeof dim === 'number' ? dim : -1)).join(',');
+}
+
+/** Sets `rows` from the inputs' first dimensions (which must agree); a model that does not batch takes one row per request. */
+function setRows(job: InferJob, version: ServedVersion): void {
+  if (!version.canBatch) {
+    job.rows = 1;
+    return;
+  }
+  job.rows = job.dims[0]![0]!;
+  for (let i = 1; i < job.dims.length; i++) {
+    if (job.dims[i]![0] !== job.rows) throw badRequest(`inputs disagree on the batch dimension (${version.inputNames[0]} has ${job.rows} rows, ${version.inputNames[i]} ${job.dims[i]![0]})`);
+  }
+}
+
+/** POST /v2/models/{name}[/versions/{v}]/infer */
+export class V2Job extends HttpJob {
+  parse(body: unknown): void {
+    const version = this.version;
+    if (!isObject(body)) throw badRequest('the request body must be a JSON object with "inputs"');
+    if (body.id !== undefined) {
+      if (typeof body.id !== 'string') throw badRequest('"id" must be a string');
+      this.id = body.id;
+    }
+    if (body.parameters !== undefined && !isObject(body.parameters)) throw badRequest('"parameters" must be an object');
+    const inputs = body.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw badRequest('"inputs" must be a non-empty list of {name, shape, datatype, data}');
+    const count = version.inputs.length;
+    const data = new Array<TensorData>(count);
+    const dims = new Array<number[]>(count);
+    for (const input of inputs) {
+      if (!isObject(input)) throw badRequest('each of "inputs" must be an object {name, shape, datatype, data}');
+      const name = input.name;
+      const index = typeof name === 'string' ? version.inputIndex.get(name) : undefined;
+      if (index === undefined) {
+        throw badRequest(`unknown input ${JSON.stringify(name)}; the model takes ${version.inputNames.map((n) => JSON.stringify(n)).join(', ')}`);
+      }
+      if (data[index] !== undefined) throw badRequest(`input "${name}" is given twice`);
+      const spec = version.inputs[index]!;
+      const what = `input "${name}"`;
+      if (!isV2Datatype(input.datatype)) throw badRequest(`${what}: unknown datatype ${JSON.stringify(input.datatype)} (the model takes ${spec.datatype})`);
+      const shape = checkShape(what, input.shape, spec);
+      data[index] = readTensorData(what, input.datatype, spec.type, shape, input.data, this.host.maxElements);
+      dims[index] = shape;
+    }
+    for (let i = 0; i < count; i++) if (data[i] === undefined) throw badRequest(`missing input "${version.inputNames[i]}"`);
+    this.data = data;
+    this.dims = dims;
+    setRows(this, version);
+    if (body.outputs !== undefined) {
+      if (!Array.isArray(body.outputs)) throw badRequest('"outputs" must be a list of {name}');
+      const wanted: number[] = [];
+      for (const output of body.outputs) {
+        const name = isObject(output) ? output.name : undefined;
+        const index = typeof name === 'string' ? version.outputIndex.get(name) : undefined;
+        if (index === undefined) {
+          throw badRequest(`unknown output ${JSON.stringify(name)}; the model gives ${version.outputs.map((o) => JSON.stringify(o.name)).join(', ')}`);
+        }
+        if (!wanted.includes(index)) wanted.push(index);
+      }
+      this.outputs = wanted;
+    }
+  }
+
+  protected render(outputs: RunOutputs, offset: number, batchRows: number): string {
+    const version = this.version;
+    let text = `{${version.responseHead},"id":${JSON.stringify(this.id)},"outputs":[`;
+    const count = this.outputs ? this.outputs.length : version.outputs.length;
+    for (let k = 0; k < count; k++) {
+      const index = this.outputs ? this.outputs[k]! : k;
+      const rows = this.rowsOf(outputs, index, offset, batchRows);
+      const datatype = V2_DATATYPE[rows.type as keyof typeof V2_DATATYPE] ?? version.outputs[index]!.datatype;
+      text += `${k > 0 ? ',' : ''}{"name":${JSON.stringify(version.outputs[index]!.name)},"datatype":"${datatype}","shape":[${rows.shape.join(',')}],"data":[${valuesText(rows.type, rows.data, rows.start, rows.end)}]}`;
+    }
+    return `${text}]}`;
+  }
+}
+
+/** POST /v1/predict, /v1/models/{name}[/versions/{v}]:predict */
+export class V1Job extends HttpJob {
+  /** The instances as sent (the prediction log records their raw values). */
+  instances: unknown[] = [];
+
+  parse(body: unknown): void {
+    const version = this.version;
+    if (!isObject(body) || !Array.isArray(body.instances)) throw badRequest('the request body must be {"instances": [...]}');
+    const instances = body.instances;
+    if (instances.length === 0) throw badRequest('"instances" is empty');
+    if (!version.canBatch && instances.length !== 1) {
+      throw badRequest(`this model has a fixed batch dimension; send one instance per request, or use /v2/models/${version.name}/infer`);
+    }
+    this.instances = instances;
+    if (version.features) this.parseFeatures(instances);
+    else this.parseTensors(instances);
+    setRows(this, version);
+  }
+
+  /** Tabular models: numbers for numeric features, category values as their index (-1 unknown). */
+  private parseFeatures(instances: unknown[]): void {
+    const features = this.version.features!;
+    const width = features.length;
+    const rows = instances.length;
+    if (rows * width > this.host.maxElements) throw badRequest('too many instances for one request');
+    const out = new Float32Array(rows * width);
+    for (let i = 0; i < rows; i++) {
+      const instance = instances[i];
+      const base = i * width;
+      if (Array.isArray(instance)) {
+        if (instance.length !== width) throw badRequest(`instance ${i}: has ${instance.length} values, the model takes ${width} (${features.map((f) => f.name).join(', ')})`);
+        for (let j = 0; j < width; j++) out[base + j] = featureValue(i, features[j]!, instance[j], true);
+      } else if (isObject(instance)) {
+        let present = 0;
+        for (let j = 0; j < width; j++) {
+          const feature = features[j]!;
+          const value = instance[feature.name];
+          if (value !== undefined) present++;
+          out[base + j] = featureValue(i, feature, value, Object.prototype.hasOwnProperty.call(instance, feature.name));
+        }
+        if (Object.keys(instance).length !== present) {
+          const known = new Set(features.map((f) => f.name));
+          const unknown = Object.keys(instance).filter((key) => !known.has(key));
+          if (unknown.length > 0) throw badRequest(`instance ${i}: unknown feature ${JSON.stringify(unknown[0])} (the model takes ${features.map((f) => f.name).join(', ')})`);
+        }
+      } else {
+        throw badRequest(`instance ${i}: must be an object of features or a list of values in feature order`);
+      }
+    }
+    this.data = [out];
+    this.dims = [[rows, width]];
+  }
+
+  /** Other models: each instance is one row of the single input (nested to its shape), or an object of rows by input name. */
+  private parseTensors(instances: unknown[]): void {
+    const version = this.version;
+    const count = version.inputs.length;
+    this.data = new Array<TensorData>(count);
+    this.dims = new Array<number[]>(count);
+    for (let k = 0; k < count; k++) {
+      const spec = version.inputs[k]!;
+      const rows = count === 1 ? instances : instances.map((instance, i) => {
+        if (!isObject(instance) || !(spec.name in instance)) throw badRequest(`instance ${i}: must be an object with input "${spec.name}"`);
+        return instance[spec.name];
+      });
+      const rowShape = nestedShape(rows[0]);
+      // Instances are rows of the input; a model with a fixed batch dimension takes its one instance whole unless it lacks that dimension.
+      const asRows = version.canBatch || (spec.shape !== undefined && rowShape.length === spec.shape.length - 1);
+      const shape = asRows ? [rows.length, ...rowShape] : rowShape;
+      const what = count === 1 ? 'instances' : `instances' "${spec.name}"`;
+      const checked = checkShape(what, shape, spec);
+      const datatype = spec.type === 'string' ? 'BYTES' : spec.type === 'bool' ? 'BOOL' : spec.type.startsWith('float') ? 'FP64' : 'INT64';
+      this.data[k] = readTensorData(what, datatype, spec.type, checked, asRows ? rows : rows[0], this.host.maxElements);
+      this.dims[k] = checked;
+    }
+  }
+
+  protected render(outputs: RunOutputs, offset: number, batchRows: number): string {
+    const version = this.version;
+    const labels = version.labels;
+    const main = version.outputIndex.get('output') ?? 0;
+    const first = this.rowsOf(outputs, main, offset, batchRows);
+    const width = this.rows > 0 ? (first.end - first.start) / this.rows : 0;
+    let text = '{"predictions":[';
+    if (labels && width === labels.length) {
+      const keys = labels.map((label) => JSON.stringify(label));
+      const values = first.data as Float32Array;
+      for (let r = 0; r < this.rows; r++) {
+        const base = first.start + r * width;
+        let best = 0;
+        let probabilities = '';
+        for (let c = 0; c < width; c++) {
+          const value = Number(values[base + c]);
+          if (value > Number(values[base + best])) best = c;
+          probabilities += `${c > 0 ? ',' : ''}${keys[c]}:${value - value === 0 ? value : 'null'}`;
+        }
+        text += `${r > 0 ? ',' : ''}{"label":${keys[best]},"probabilities":{${probabilities}}}`;
+      }
+      return `${text}]}`;
+    }
+    const all = version.outputs.map((_, index) => (index === main ? first : this.rowsOf(outputs, index, offset, batchRows)));
+    for (let r = 0; r < this.rows; r++) {
+      if (r > 0) text += ',';
+      const row = (rows: (typeof all)[number]) => {
+        const size = (rows.end - rows.start) / this.rows;
+        return `[${valuesText(rows.type, rows.data, rows.start + r * size, rows.start + (r + 1) * size)}]`;
+      };
+      if (all.length === 1) text += row(all[0]!);
+      else text += `{${all.map((rows, index) => `${JSON.stringify(version.outputs[index]!.name)}:${row(rows)}`).join(',')}}`;
+    }
+    return `${text}]}`;
+  }
+}
+
+function featureValue(instance: number, feature: NonNullable<ServedVersion['features']>[number], value: unknown, present: boolean): number {
+  if (feature.kind === 'numeric') {
+    if (!present || value === undefined) throw badRequest(`instance ${instance}: feature "${feature.name}" is missing`);
+    const rounded = typeof value === 'number' ? Math.fround(value) : NaN;
+    if (rounded - rounded !== 0) throw badRequest(`instance ${instance}: feature "${feature.name}" needs a finite number, got ${JSON.stringify(value)}`);
+    return rounded;
+  }
+  if (value === undefined || value === null) return -1;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw badRequest(`instance ${instance}: feature "${feature.name}" needs a category value, got ${JSON.stringify(value)}`);
+  }
+  return feature.categories.indexOf(String(value));
+}
+

@@ -1,0 +1,183 @@
+/**
+ * A model directory (docs/serve.md): `model.onnx`, `signature.json` (mlship.signature.v1; optional,
+ * ONNX Runtime's own description of the inputs is used without it) and `model.json` (`name`,
+ * `version`, `ref`, `digest`; optional: the directory's name and version 1 without it).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { isTensorType } from './datatypes.js';
+import { ServeErrorCode, serveError } from './errors.js';
+import { createSession, type ModelSession, type SessionOptions, type ValueSpec } from './session.js';
+
+export interface NumericFeatureSpec {
+  name: string;
+  kind: 'numeric';
+  mean?: number;
+  std?: number;
+}
+
+export interface CategoryFeatureSpec {
+  name: string;
+  kind: 'category';
+  categories: string[];
+  encoding?: string;
+}
+
+export type FeatureSpec = NumericFeatureSpec | CategoryFeatureSpec;
+
+/** What the server reads from signature.json (a subset of @mlship/onnx's Signature). */
+export interface ModelSignature {
+  format?: string;
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  /** Tabular models: the columns of the single `features` input, in order, raw values. */
+  features?: FeatureSpec[];
+  /** Classifiers: class names in the order of the output's last axis. */
+  labels?: string[];
+}
+
+export interface ModelDir {
+  /** Absolute path of the directory. */
+  dir: string;
+  name: string;
+  version: number;
+  /** Registry ref and manifest digest from model.json, for logs and provenance. */
+  ref?: string;
+  digest?: string;
+  /** sha256 of model.onnx. */
+  onnxDigest: string;
+  bytes: Uint8Array;
+  signature?: ModelSignature;
+  /** A new ONNX Runtime session for this model. */
+  createSession(options?: SessionOptions): Promise<ModelSession>;
+}
+
+/** V2 model names travel in URL paths: keep them to a safe alphabet. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export async function loadModelDir(dir: string): Promise<ModelDir> {
+  const path = resolve(dir);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new MlshipError(ErrorCode.fileNotFound, `no such model directory: ${dir}`, { hint: 'give a directory holding model.onnx, signature.json and model.json, or a ref such as models/iris', exitCode: ExitCode.usage });
+    }
+    throw error;
+  }
+  if (!info.isDirectory()) throw invalid(dir, 'is not a directory', 'give a directory holding model.onnx, signature.json and model.json');
+  const bytes = await readOptional(path, 'model.onnx');
+  if (!bytes) throw invalid(dir, 'has no model.onnx', 'export the model with `mlship model export` or `mlship registry get`');
+  const signatureBytes = await readOptional(path, 'signature.json');
+  const metaBytes = await readOptional(path, 'model.json');
+  const signature = signatureBytes ? parseSignature(dir, parseJson(dir, 'signature.json', signatureBytes)) : undefined;
+  const meta = metaBytes ? parseMeta(dir, parseJson(dir, 'model.json', metaBytes)) : {};
+  const name = meta.name ?? (basename(path).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'model');
+  if (!MODEL_NAME.test(name)) throw invalid(dir, `gives no usable model name ("${name}")`, 'write a model.json with {"name": "iris", "version": 1}');
+  const onnxDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  return {
+    dir: path,
+    name,
+    version: meta.version ?? 1,
+    ...(meta.ref !== undefined ? { ref: meta.ref } : {}),
+    ...(meta.digest !== undefined ? { digest: meta.digest } : {}),
+    onnxDigest,
+    bytes,
+    ...(signature ? { signature } : {}),
+    createSession: (options) => createSession(bytes, options),
+  };
+}
+
+function invalid(dir: string, problem: string, hint: string): MlshipError {
+  return serveError(ServeErrorCode.modelDir, `model directory ${dir} ${problem}`, hint);
+}
+
+async function readOptional(dir: string, file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(resolve(dir, file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function parseJson(dir: string, file: string, bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw invalid(dir, `has a ${file} that does not parse: ${(error as Error).message}`, `fix ${file}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseMeta(dir: string, value: unknown): { name?: string; version?: number; ref?: string; digest?: string } {
+  if (!isObject(value)) throw invalid(dir, 'has a model.json that is not an object', 'write {"name": "iris", "version": 1}');
+  const result: { name?: string; version?: number; ref?: string; digest?: string } = {};
+  if (value.name !== undefined) {
+    if (typeof value.name !== 'string' || !MODEL_NAME.test(value.name)) {
+      throw invalid(dir, `has a bad model name ${JSON.stringify(value.name)} in model.json`, 'use letters, digits, _ . and -, starting with a letter or digit');
+    }
+    result.name = value.name;
+  }
+  if (value.version !== undefined) {
+    const version = typeof value.version === 'string' && /^\d+$/.test(value.version) ? Number(value.version) : value.version;
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+      throw invalid(dir, `has a bad version ${JSON.stringify(value.version)} in model.json`, 'versions are integers from 1');
+    }
+    result.version = version;
+  }
+  if (typeof value.ref === 'string') result.ref = value.ref;
+  if (typeof value.digest === 'string') result.digest = value.digest;
+  return result;
+}
+
+function parseValues(dir: string, value: unknown, key: string): ValueSpec[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(dir, `has a signature.json without ${key}`, 'write the signature with `mlship model import`');
+  return value.map((item, position) => {
+    const spec = item as { name?: unknown; dataType?: unknown; shape?: unknown };
+    if (!isObject(item) || typeof spec.name !== 'string' || !isTensorType(spec.dataType)) {
+      throw invalid(dir, `has a signature.json whose ${key}[${position}] needs a name and a dataType`, 'write the signature with `mlship model import`');
+    }
+    const shape = spec.shape;
+    if (shape !== undefined && (!Array.isArray(shape) || !shape.every((dim) => dim === null || typeof dim === 'string' || (Number.isInteger(dim) && (dim as number) >= 0)))) {
+      throw invalid(dir, `has a signature.json whose ${key}[${position}].shape is not a list of sizes and names`, 'write the signature with `mlship model import`');
+    }
+    return { name: spec.name, dataType: spec.dataType, ...(shape !== undefined ? { shape: shape as ValueSpec['shape'] } : {}) };
+  });
+}
+
+function parseSignature(dir: string, value: unknown): ModelSignature {
+  if (!isObject(value)) throw invalid(dir, 'has a signature.json that is not an object', 'write the signature with `mlship model import`');
+  const signature: ModelSignature = {
+    inputs: parseValues(dir, value.inputs, 'inputs'),
+    outputs: parseValues(dir, value.outputs, 'outputs'),
+  };
+  if (typeof value.format === 'string') signature.format = value.format;
+  if (value.labels !== undefined) {
+    if (!Array.isArray(value.labels) || !value.labels.every((label) => typeof label === 'string')) {
+      throw invalid(dir, 'has a signature.json whose labels are not a list of strings', 'write the signature with `mlship model import`');
+    }
+    signature.labels = value.labels as string[];
+  }
+  if (value.features !== undefined) {
+    const features = value.features;
+    const ok =
+      Array.isArray(features) &&
+      features.length > 0 &&
+      features.every(
+        (feature) =>
+          isObject(feature) &&
+          typeof feature.name === 'string' &&
+          (feature.kind === 'numeric' || (feature.kind === 'category' && Array.isArray(feature.categories) && feature.categories.every((c) => typeof c === 'string'))),
+      );
+    if (!ok) throw invalid(dir, 'has a signature.json with malformed features', 'each feature needs a name and kind numeric, or kind category with categories');
+    signature.features = features as FeatureSpec[];
+  }
+  return signature;
+}

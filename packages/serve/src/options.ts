@@ -1,0 +1,298 @@
+/** Server options, their defaults and checks, and `parseServeArgs` for the runtime entry (flags as `mlship serve`). */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ExitCode } from '@mlship/core';
+import { hashToken, parseTokens } from './auth.js';
+import { ServeErrorCode, serveError } from './errors.js';
+import type { TrafficSplit } from './repository.js';
+import { SERVE_TARGETS, type ServeTarget } from './session.js';
+
+/** Something the server reports outside a request: worker restarts, prediction-log write errors, reloads. */
+export interface ServeEvent {
+  event: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+export interface ServeOptions {
+  /** Model directories, all of one model name; several serve versions side by side. */
+  models: string[];
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Processes serving requests: 1 (default) serves in this process; N > 1 forks N cluster workers; 'auto' one per CPU. */
+  workers?: number | 'auto';
+  /** The script cluster workers run (default: the compiled runtime-main beside this module, or serve-runtime.mjs when bundled). */
+  workerScript?: string | URL;
+  /** Default 'cpu'. */
+  target?: ServeTarget;
+  /** ONNX Runtime intra-op threads per worker; default 1. */
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  /** Dynamic batching; default true. */
+  batching?: boolean;
+  /** Default 64 rows. */
+  maxBatchSize?: number;
+  /** Default 500 µs. */
+  maxQueueDelayMicros?: number;
+  /** Rows that may wait per version; default 4096 (beyond: 503). */
+  maxQueueRows?: number;
+  /** Per-request inference timeout; default 5000 ms (504). */
+  timeoutMs?: number;
+  /** Default 1 MiB (413). */
+  maxBodyBytes?: number;
+  /** A body must arrive within this; default 10000 ms (408). */
+  bodyTimeoutMs?: number;
+  /** How long a graceful shutdown waits for in-flight requests; default 10000 ms. */
+  drainTimeoutMs?: number;
+  /** Bearer tokens; every route but /v2/health/* then needs one. */
+  tokens?: string[];
+  /** The same, as SHA-256 hex digests (what workers receive). */
+  tokenHashes?: string[];
+  /** PEM files: serve HTTPS. */
+  tls?: { keyFile: string; certFile: string };
+  /** Prediction log directory; no log when absent. */
+  logDir?: string;
+  /** Fraction of rows logged; default 1. */
+  logSample?: number;
+  /** Rotate at this size; default 64 MiB. */
+  logMaxBytes?: number;
+  /** Rotated files kept; default 5. */
+  logMaxFiles?: number;
+  /** Weights per version for unversioned requests, e.g. {"1": 90, "2": 10}; default: all to the highest version. */
+  trafficSplit?: TrafficSplit;
+  /** Seeds traffic-split routing and log sampling (reproducible tests). */
+  seed?: number;
+  /** The /v2/repository admin API; default true (token-protected when tokens are set). */
+  adminApi?: boolean;
+  /** Handle SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload) in this process. */
+  handleSignals?: boolean;
+  onEvent?: (event: ServeEvent) => void;
+}
+
+/** Options with defaults applied and checked; plain data (it travels to workers as JSON). */
+export interface ResolvedOptions {
+  models: string[];
+  host: string;
+  port: number;
+  workers: number;
+  workerScript?: string;
+  target: ServeTarget;
+  intraOpThreads: number;
+  interOpThreads?: number;
+  batching: boolean;
+  maxBatchSize: number;
+  maxQueueDelayMicros: number;
+  maxQueueRows: number;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  drainTimeoutMs: number;
+  tokenHashes: string[];
+  tls?: { keyFile: string; certFile: string };
+  logDir?: string;
+  logSample: number;
+  logMaxBytes: number;
+  logMaxFiles: number;
+  trafficSplit?: TrafficSplit;
+  seed?: number;
+  adminApi: boolean;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxBatchSize: 64,
+  maxQueueDelayMicros: 500,
+  maxQueueRows: 4096,
+  timeoutMs: 5000,
+  maxBodyBytes: 1024 * 1024,
+  bodyTimeoutMs: 10_000,
+  drainTimeoutMs: 10_000,
+  logSample: 1,
+  logMaxBytes: 64 * 1024 * 1024,
+  logMaxFiles: 5,
+} as const;
+
+function bad(message: string, hint: string) {
+  return serveError(ServeErrorCode.options, message, hint, ExitCode.usage);
+}
+
+function integer(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw bad(`${name} must be an integer from ${min} to ${max}, got ${value}`, `e.g. ${name} ${fallback}`);
+  return value;
+}
+
+export function resolveWorkers(workers: number | 'auto' | undefined): number {
+  if (workers === 'auto') return availableParallelism();
+  return integer('--workers', workers, 1, 1, 1024);
+}
+
+export function resolveOptions(options: ServeOptions): ResolvedOptions {
+  if (!Array.isArray(options.models) || options.models.length === 0) throw bad('no model to serve', 'give a model directory or a ref such as models/iris');
+  const target = options.target ?? 'cpu';
+  if (!SERVE_TARGETS.includes(target)) throw bad(`unknown target "${String(target)}"`, `use one of ${SERVE_TARGETS.join(', ')}`);
+  const logSample = options.logSample ?? DEFAULTS.logSample;
+  if (typeof logSample !== 'number' || !(logSample >= 0 && logSample <= 1)) throw bad(`--log-sample must be a number from 0 to 1, got ${logSample}`, 'e.g. --log-sample 0.1');
+  if (options.trafficSplit) checkSplitShape(options.trafficSplit);
+  const workerScript = options.workerScript instanceof URL ? options.workerScript.pathname : options.workerScript;
+  const tokenHashes = [...(options.tokenHashes ?? []), ...(options.tokens ?? []).map(hashToken)];
+  if (options.tokens && options.tokens.length === 0 && !options.tokenHashes?.length) throw bad('the token list is empty', 'put one token per line in the token file');
+  const resolved: ResolvedOptions = {
+    models: options.models,
+    host: options.host ?? DEFAULTS.host,
+    port: integer('--port', options.port, DEFAULTS.port, 0, 65535),
+    workers: resolveWorkers(options.workers),
+    target,
+    intraOpThreads: integer('--threads', options.intraOpThreads, 1, 1, 1024),
+    batching: options.batching ?? true,
+    maxBatchSize: integer('--max-batch-size', options.maxBatchSize, DEFAULTS.maxBatchSize, 1, 1 << 20),
+    maxQueueDelayMicros: integer('--max-queue-delay-us', options.maxQueueDelayMicros, DEFAULTS.maxQueueDelayMicros, 0, 10_000_000),
+    maxQueueRows: integer('--max-queue', options.maxQueueRows, DEFAULTS.maxQueueRows, 1, 1 << 30),
+    timeoutMs: integer('--timeout-ms', options.timeoutMs, DEFAULTS.timeoutMs, 1, 3_600_000),
+    maxBodyBytes: integer('--max-body-bytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes, 64, 1 << 30),
+    bodyTimeoutMs: integer('--body-timeout-ms', options.bodyTimeoutMs, DEFAULTS.bodyTimeoutMs, 100, 3_600_000),
+    drainTimeoutMs: integer('--drain-timeout-ms', options.drainTimeoutMs, DEFAULTS.drainTimeoutMs, 0, 3_600_000),
+    tokenHashes,
+    logSample,
+    logMaxBytes: integer('--log-max-bytes', options.logMaxBytes, DEFAULTS.logMaxBytes, 1024),
+    logMaxFiles: integer('--log-max-files', options.logMaxFiles, DEFAULTS.logMaxFiles, 0, 1000),
+    adminApi: options.adminApi ?? true,
+  };
+  if (options.interOpThreads !== undefined) resolved.interOpThreads = integer('--inter-op-threads', options.interOpThreads, 1, 1, 1024);
+  if (workerScript !== undefined) resolved.workerScript = workerScript;
+  if (options.tls) resolved.tls = { keyFile: options.tls.keyFile, certFile: options.tls.certFile };
+  if (options.logDir !== undefined) resolved.logDir = options.logDir;
+  if (options.trafficSplit) resolved.trafficSplit = { ...options.trafficSplit };
+  if (options.seed !== undefined) resolved.seed = integer('--seed', options.seed, 0, 0, 4294967295);
+  return resolved;
+}
+
+function checkSplitShape(split: TrafficSplit): void {
+  const entries = Object.entries(split);
+  if (entries.length === 0 || !entries.every(([version, weight]) => /^\d+$/.test(version) && typeof weight === 'number' && Number.isFinite(weight) && weight >= 0) || !entries.some(([, w]) => w > 0)) {
+    throw bad(`bad traffic split ${JSON.stringify(split)}`, 'give VERSION=WEIGHT pairs, e.g. --split 1=90,2=10');
+  }
+}
+
+/** `1=90,2=10` → {"1": 90, "2": 10}. */
+export function parseSplit(text: string): TrafficSplit {
+  const split: TrafficSplit = {};
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)\s*[=:]\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (!match) throw bad(`bad --split "${text}"`, 'give VERSION=WEIGHT pairs, e.g. --split 1=90,2=10');
+    split[String(Number(match[1]))] = Number(match[2]);
+  }
+  checkSplitShape(split);
+  return split;
+}
+
+/** Reads a token file (one token per line, `#` comments); coded errors for a missing, unreadable or empty file. */
+export function readTokenFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw bad(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable file with one token per line');
+  }
+  const tokens = parseTokens(text);
+  if (tokens.length === 0) throw bad(`the token file ${path} holds no token`, 'put one token per line; blank lines and # comments are ignored');
+  return tokens;
+}
+
+export function parseNumberFlag(flag: string, value: string | undefined, kind: 'integer' | 'number' = 'integer'): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  const ok = value.trim() !== '' && Number.isFinite(number) && (kind === 'number' || Number.isSafeInteger(number));
+  if (!ok) throw bad(`${flag} needs ${kind === 'integer' ? 'an integer' : 'a number'}, got "${value}"`, `see --help`);
+  return number;
+}
+
+export function parseWorkersFlag(value: string | undefined): number | 'auto' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return 'auto';
+  return parseNumberFlag('--workers', value);
+}
+
+export const RUNTIME_USAGE = `usage: serve-runtime MODEL_DIR [MODEL_DIR...] [--host H] [--port P] [--workers N|auto]
+  [--target cpu|gpu|edge] [--threads N] [--inter-op-threads N] [--max-batch-size N] [--max-queue-delay-us N]
+  [--no-batching] [--max-queue N] [--timeout-ms N] [--max-body-bytes N] [--body-timeout-ms N]
+  [--drain-timeout-ms N] [--token-file F] [--tls-key F --tls-cert F] [--log-dir D] [--log-sample F]
+  [--log-max-bytes N] [--log-max-files N] [--split 1=90,2=10] [--seed N] [--no-admin]
+env: MLSHIP_HOST, MLSHIP_PORT, MLSHIP_TARGET, MLSHIP_WORKERS, MLSHIP_TOKEN_FILE, MLSHIP_LOG_DIR`;
+
+/** The runtime entry's arguments (model directories and flags) with the MLSHIP_* environment fallbacks. */
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: ServeOptions; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        workers: { type: 'string' },
+        target: { type: 'string' },
+        threads: { type: 'string' },
+        'inter-op-threads': { type: 'string' },
+        'max-batch-size': { type: 'string' },
+        'max-queue-delay-us': { type: 'string' },
+        'no-batching': { type: 'boolean' },
+        'max-queue': { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+        'body-timeout-ms': { type: 'string' },
+        'drain-timeout-ms': { type: 'string' },
+        'token-file': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'log-dir': { type: 'string' },
+        'log-sample': { type: 'string' },
+        'log-max-bytes': { type: 'string' },
+        'log-max-files': { type: 'string' },
+        split: { type: 'string' },
+        seed: { type: 'string' },
+        'no-admin': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw bad((error as Error).message, RUNTIME_USAGE.split('\n')[0]!);
+  }
+  const v = parsed.values;
+  if (v.help) return { options: { models: [] }, help: true };
+  const tokenFile = v['token-file'] ?? env.MLSHIP_TOKEN_FILE;
+  if ((v['tls-key'] === undefined) !== (v['tls-cert'] === undefined)) throw bad('--tls-key and --tls-cert go together', 'give both PEM files');
+  const options: ServeOptions = { models: parsed.positionals };
+  const set = <K extends keyof ServeOptions>(key: K, value: ServeOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('host', v.host ?? env.MLSHIP_HOST);
+  set('port', parseNumberFlag('--port', v.port ?? env.MLSHIP_PORT));
+  set('workers', parseWorkersFlag(v.workers ?? env.MLSHIP_WORKERS));
+  set('target', (v.target ?? env.MLSHIP_TARGET) as ServeTarget | undefined);
+  set('intraOpThreads', parseNumberFlag('--threads', v.threads));
+  set('interOpThreads', parseNumberFlag('--inter-op-threads', v['inter-op-threads']));
+  set('maxBatchSize', parseNumberFlag('--max-batch-size', v['max-batch-size']));
+  set('maxQueueDelayMicros', parseNumberFlag('--max-queue-delay-us', v['max-queue-delay-us']));
+  if (v['no-batching']) options.batching = false;
+  set('maxQueueRows', parseNumberFlag('--max-queue', v['max-queue']));
+  set('timeoutMs', parseNumberFlag('--timeout-ms', v['timeout-ms']));
+  set('maxBodyBytes', parseNumberFlag('--max-body-bytes', v['max-body-bytes']));
+  set('bodyTimeoutMs', parseNumberFlag('--body-timeout-ms', v['body-timeout-ms']));
+  set('drainTimeoutMs', parseNumberFlag('--drain-timeout-ms', v['drain-timeout-ms']));
+  if (tokenFile !== undefined && tokenFile !== '') options.tokens = readTokenFile(tokenFile);
+  if (v['tls-key'] !== undefined && v['tls-cert'] !== undefined) options.tls = { keyFile: v['tls-key'], certFile: v['tls-cert'] };
+  set('logDir', v['log-dir'] ?? (env.MLSHIP_LOG_DIR || undefined));
+  set('logSample', parseNumberFlag('--log-sample', v['log-sample'], 'number'));
+  set('logMaxBytes', parseNumberFlag('--log-max-bytes', v['log-max-bytes']));
+  set('logMaxFiles', parseNumberFlag('--log-max-files', v['log-max-files']));
+  if (v.split !== undefined) options.trafficSplit = parseSplit(v.split);
+  set('seed', parseNumberFlag('--seed', v.seed));
+  if (v['no-admin']) options.adminApi = false;
+  return { options, help: false };
+}

@@ -1,0 +1,91 @@
+/** The prediction log's records (docs/serve.md#prediction-log), one per logged row. */
+import type { RunOutputs } from './batcher.js';
+import { V1Job, type HttpJob } from './infer-jobs.js';
+import type { PredictionLog } from './prediction-log.js';
+import { valueAt } from './tensor-json.js';
+
+/** Non-tabular inputs: values are logged up to this many elements per row (shapes always). */
+const SMALL_INPUT = 64;
+
+/** Writes a record for each sampled row of a finished job. */
+export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOutputs, offset: number, latencyMs: number): void {
+  const version = job.version;
+  let time: string | undefined;
+  for (let r = 0; r < job.rows; r++) {
+    if (!log.sampled()) continue;
+    time ??= new Date().toISOString();
+    const record: Record<string, unknown> = {
+      time,
+      request_id: job.id,
+      row: r,
+      model: version.name,
+      version: version.version,
+    };
+    if (version.features) record.features = featuresOf(job, r);
+    else record.inputs = inputsOf(job, r);
+    Object.assign(record, predictionOf(job, outputs, offset, r));
+    record.latency_ms = Math.round(latencyMs * 1000) / 1000;
+    log.write(record);
+  }
+}
+
+function featuresOf(job: HttpJob, row: number): Record<string, unknown> {
+  const features = job.version.features!;
+  if (job instanceof V1Job) {
+    const instance = job.instances[row];
+    if (Array.isArray(instance)) return Object.fromEntries(features.map((feature, j) => [feature.name, instance[j] ?? null]));
+    if (instance && typeof instance === 'object') return Object.fromEntries(features.map((feature) => [feature.name, (instance as Record<string, unknown>)[feature.name] ?? null]));
+  }
+  // V2 requests carry category indexes: log the category back (null for -1 or an unknown index).
+  const data = job.data[0] as Float32Array;
+  const base = row * features.length;
+  return Object.fromEntries(
+    features.map((feature, j) => {
+      const value = data[base + j]!;
+      return [feature.name, feature.kind === 'category' ? (feature.categories[value] ?? null) : value];
+    }),
+  );
+}
+
+function inputsOf(job: HttpJob, row: number): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  job.version.inputs.forEach((input, i) => {
+    const dims = job.dims[i]!;
+    const shape = job.version.canBatch ? dims.slice(1) : dims;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const start = job.version.canBatch ? row * size : 0;
+    const entry: Record<string, unknown> = { shape };
+    if (size <= SMALL_INPUT) {
+      const values: unknown[] = [];
+      for (let k = 0; k < size; k++) values.push(valueAt(input.type, job.data[i], start + k));
+      entry.values = values;
+    }
+    result[input.name] = entry;
+  });
+  return result;
+}
+
+function predictionOf(job: HttpJob, outputs: RunOutputs, offset: number, row: number): Record<string, unknown> {
+  const version = job.version;
+  const rowValues = (index: number): unknown[] => {
+    const tensor = outputs[version.outputs[index]!.name]!;
+    const total = version.canBatch ? (tensor.dims[0] ?? 1) : 1;
+    const size = tensor.size / Math.max(1, total);
+    const start = version.canBatch ? (offset + row) * size : 0;
+    const values: unknown[] = [];
+    for (let k = 0; k < size; k++) values.push(valueAt(tensor.type, tensor.data, start + k));
+    return values;
+  };
+  const main = version.outputIndex.get('output') ?? 0;
+  const labels = version.labels;
+  if (labels) {
+    const values = rowValues(main) as number[];
+    if (values.length === labels.length) {
+      let best = 0;
+      for (let c = 1; c < values.length; c++) if (values[c]! > values[best]!) best = c;
+      return { prediction: labels[best], probabilities: Object.fromEntries(labels.map((label, c) => [label, values[c]])) };
+    }
+  }
+  if (version.outputs.length === 1) return { prediction: rowValues(0) };
+  return { prediction: Object.fromEntries(version.outputs.map((output, index) => [output.name, rowValues(index)])) };
+}

@@ -3,7 +3,9 @@ import { MLSHIP_VERSION } from '@mlship/core';
 import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
 import { registerModel } from './commands/model.js';
+import { registerPackage } from './commands/package.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 
 /**
@@ -34,6 +36,8 @@ Examples:
   registerData(program);
   registerTrain(program);
   registerModel(program);
+  registerPackage(program);
   registerRegistry(program);
+  registerServe(program);
   return program;
 }

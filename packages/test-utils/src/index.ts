@@ -2,3 +2,4 @@ export * from './temp.js';
 export * from './cli.js';
 export * from './oci-registry.js';
 export * from './errors.js';
+export * from './containers.js';

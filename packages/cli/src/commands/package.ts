@@ -1,0 +1,87 @@
+import { Option, type Command } from 'commander';
+import { handle } from '../context.js';
+
+interface PackageOptions {
+  target: 'cpu' | 'gpu' | 'edge';
+  base?: string;
+  platform?: string;
+  name?: string;
+  push?: string;
+  out?: string;
+  bundleDir?: string;
+  insecure?: boolean;
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function registerPackage(program: Command): void {
+  program
+    .command('package')
+    .description('package a stored model as a bundle (packages/NAME:N) and a daemonless OCI image (images/NAME:N) for cpu, gpu or edge')
+    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
+    .addOption(new Option('--target <target>', 'what the image runs on').choices(['cpu', 'gpu', 'edge']).default('cpu'))
+    .option('--base <image>', 'base image: oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or [docker://]HOST/REPO:TAG (default by target, see below)')
+    .option('--platform <list>', 'comma-separated platforms (default linux/amd64; edge: linux/amd64,linux/arm64)')
+    .option('--name <name>', 'name of the images/ and packages/ versions (default the model name)')
+    .option('--push <location>', 'push the image to an OCI registry, e.g. oci://registry.example.com/team/iris:1')
+    .option('--out <file>', 'also write the image as an archive (podman load, docker load, skopeo oci-archive:)')
+    .option('--bundle-dir <dir>', 'keep the bundle directory (Dockerfile, runtime, model, SBOM) here')
+    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, localhost), for the base and --push')
+    .addHelpText(
+      'after',
+      `
+The image is built without a daemon. The base image is pulled through the OCI distribution API (or
+read from a local layout or archive) into the registry's blob store, then three layers are added: the
+runtime (ONNX Runtime's native libraries: the same digest for every model), the app (the mlship server,
+package.json, lockfile, SBOM) and the weights (model, signature, model card, provenance). A new model
+version therefore uploads only its weights layer. Builds are reproducible: the same inputs give the
+same image digest. The image runs \`mlship serve\`'s runtime on port 8080 (KServe V2 and /v1/predict).
+
+Default bases (glibc with Node.js >= 20 on PATH):
+  cpu   docker.io/library/node:20-bookworm-slim           linux/amd64
+  gpu   docker.io/library/node:20-bookworm-slim           linux/amd64 (give a CUDA base with Node for the CUDA provider)
+  edge  gcr.io/distroless/nodejs20-debian12               linux/amd64 + linux/arm64 (an image index)
+
+Examples:
+  $ mlship package models/iris@production --target cpu
+  $ podman run -p 8080:8080 oci:.mlship/registry:images/iris:1
+  $ mlship package models/iris:3 --target edge --push oci://registry.example.com/ml/iris:3
+  $ mlship package models/iris:3 --base oci-archive:base.tar --out iris.tar --bundle-dir build/iris`,
+    )
+    .action(
+      handle<PackageOptions>(async (context, [ref], options) => {
+        const registry = await context.registry();
+        const { packageModel } = await import('@mlship/packager');
+        const result = await packageModel({
+          registry,
+          ref: ref!,
+          target: options.target,
+          ...(options.base ? { base: options.base } : {}),
+          ...(options.platform ? { platforms: options.platform.split(',').map((text) => text.trim()).filter(Boolean) } : {}),
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.push ? { push: options.push } : {}),
+          ...(options.out ? { out: options.out } : {}),
+          ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
+          ...(options.insecure ? { insecure: true } : {}),
+          onProgress: (event) => context.reporter.info(`${event.step}: ${event.detail ?? ''}`),
+        });
+        const lines = [
+          `model:    ${result.model.ref} (${result.model.digest.slice(0, 19)})`,
+          `package:  ${result.package.ref}`,
+          `image:    ${result.image.ref} ${result.image.digest}${result.image.reused ? ' (unchanged: same digest as the latest version)' : ''}`,
+          `base:     ${result.base}`,
+        ];
+        for (const platform of result.image.platforms) {
+          lines.push(
+            `  ${platform.platform}: ${megabytes(platform.sizeAboveBase)} above the base (${platform.layers.map((layer) => `${layer.name} ${megabytes(layer.size)}`).join(', ')})`,
+          );
+        }
+        if (result.bundleDir) lines.push(`bundle:   ${result.bundleDir}`);
+        if (result.archive) lines.push(`archive:  ${result.archive}`);
+        if (result.pushed) lines.push(`pushed:   ${result.pushed.location} (${result.pushed.blobsUploaded} blobs uploaded, ${result.pushed.blobsSkipped} already there)`);
+        lines.push(`run:      podman run -p 8080:8080 oci:${registry}:${result.image.ref}`);
+        lines.push(`time:     ${result.seconds.total.toFixed(1)} s (bundle ${result.seconds.bundle.toFixed(1)} s, image ${result.seconds.image.toFixed(1)} s)`);
+        return { data: result, text: lines.join('\n') };
+      }),
+    );
+}

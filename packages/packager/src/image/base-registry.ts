@@ -1,0 +1,113 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ErrorCode, ExitCode, MlshipError, digestOf, type Digest } from '@mlship/core';
+import { OciClient, hasBlob, readBlobVerified, MAX_DOCUMENT_BYTES } from '@mlship/registry';
+import type { BaseSource } from './base-documents.js';
+import { documentTooLarge, ensureBlob, verifyBytes } from './blob-store.js';
+import { isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT } from './media-types.js';
+import type { RegistryReference } from './reference.js';
+import type { ImageDescriptor, ImageProgress } from './types.js';
+
+function notFound(reference: RegistryReference, what: string): MlshipError {
+  return new MlshipError(ErrorCode.refNotFound, `${reference.name}: ${what} not found in the registry`, {
+    hint: `check the repository name and tag (\`skopeo inspect docker://${reference.name}\` lists what is there)`,
+    exitCode: ExitCode.usage,
+    details: { base: reference.name },
+  });
+}
+
+/**
+ * A base image in an OCI registry, read through the distribution API. Documents and blobs already in
+ * the store are taken from it, so a warm build asks the registry only for the tag's manifest (nothing
+ * at all for a digest reference).
+ */
+export class RegistryBaseSource implements BaseSource {
+  readonly describe: string;
+  private readonly client: OciClient;
+
+  constructor(
+    private readonly root: string,
+    private readonly reference: RegistryReference,
+    options: { insecure?: boolean; env?: NodeJS.ProcessEnv },
+  ) {
+    this.describe = reference.name;
+    this.client = new OciClient(
+      { host: reference.host, repository: reference.repository, tag: reference.tag, digest: reference.digest },
+      { insecure: options.insecure, actions: 'pull', env: options.env },
+    );
+  }
+
+  async top(): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }> {
+    const { digest, tag } = this.reference;
+    if (digest !== undefined && (await hasBlob(this.root, digest))) {
+      return { bytes: await readBlobVerified(this.root, digest), digest, mediaType: undefined };
+    }
+    return this.getManifest(digest ?? tag ?? 'latest', digest);
+  }
+
+  async document(descriptor: ImageDescriptor, kind: 'manifest' | 'config'): Promise<Buffer> {
+    if (descriptor.size > MAX_DOCUMENT_BYTES) throw documentTooLarge(`${kind} ${descriptor.digest}`, descriptor.size);
+    if (await hasBlob(this.root, descriptor.digest)) return readBlobVerified(this.root, descriptor.digest);
+    if (kind === 'manifest' || isIndexMediaType(descriptor.mediaType) || isManifestMediaType(descriptor.mediaType)) {
+      return (await this.getManifest(descriptor.digest, descriptor.digest)).bytes;
+    }
+    const response = await this.client.request({ method: 'GET', path: this.client.repoPath(`blobs/${descriptor.digest}`), accept: [200, 404] });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw notFound(this.reference, `blob ${descriptor.digest}`);
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    verifyBytes(bytes, descriptor.digest, this.reference.name);
+    return bytes;
+  }
+
+  async storeLayers(layers: ImageDescriptor[], onProgress?: (event: ImageProgress) => void): Promise<void> {
+    for (const layer of layers) {
+      if (layer.urls?.length && !(await hasBlob(this.root, layer.digest))) {
+        // Foreign (non-distributable) layers live elsewhere; mlship does not fetch from third-party URLs.
+        throw new MlshipError(ErrorCode.usage, `${this.reference.name} has a foreign layer ${layer.digest} served from ${layer.urls[0]}`, {
+          hint: 'choose a Linux base image without non-distributable layers',
+          exitCode: ExitCode.usage,
+        });
+      }
+      await ensureBlob(
+        this.root,
+        layer,
+        async () => {
+          const response = await this.client.request({ method: 'GET', path: this.client.repoPath(`blobs/${layer.digest}`), accept: [200, 404] });
+          if (response.status === 404 || !response.body) {
+            await response.body?.cancel();
+            throw notFound(this.reference, `layer ${layer.digest}`);
+          }
+          return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+        },
+        onProgress,
+      );
+    }
+  }
+
+  private async getManifest(reference: string, expected: Digest | undefined): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }> {
+    const response = await this.client.request({
+      method: 'GET',
+      path: this.client.repoPath(`manifests/${reference}`),
+      headers: { accept: MANIFEST_ACCEPT },
+      accept: [200, 404],
+    });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      throw notFound(this.reference, expected ? `manifest ${expected}` : `tag "${reference}"`);
+    }
+    const length = Number(response.headers.get('content-length') ?? 0);
+    if (length > MAX_DOCUMENT_BYTES) {
+      await response.body?.cancel();
+      throw documentTooLarge(`the manifest of ${this.reference.name}`, length);
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge(`the manifest of ${this.reference.name}`, bytes.length);
+    const digest = digestOf(bytes);
+    const claimed = expected ?? response.headers.get('docker-content-digest') ?? digest;
+    if (/^sha256:/.test(claimed)) verifyBytes(bytes, claimed as Digest, this.reference.name);
+    const contentType = response.headers.get('content-type')?.split(';')[0]?.trim();
+    return { bytes, digest, mediaType: contentType || undefined };
+  }
+}

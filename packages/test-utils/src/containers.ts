@@ -1,0 +1,163 @@
+/**
+ * Real containers for tests: podman with runc (see ../shared/ENVIRONMENT.md: crun fails on this
+ * cgroup setup), a small base image built with buildah (a different tool than the image builder
+ * under test), and a container run with its port published on loopback.
+ */
+import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { freePort } from './oci-registry.js';
+
+const CONTAINERS_CONF = `[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+`;
+
+/** Environment for podman, buildah and skopeo: CONTAINERS_CONF pointing at a runc + cgroupfs configuration. */
+export async function containersEnv(dir: string): Promise<Record<string, string>> {
+  const file = join(dir, 'containers.conf');
+  await writeFile(file, CONTAINERS_CONF);
+  return { CONTAINERS_CONF: file };
+}
+
+/** The shared libraries an ELF binary loads, from `ldd` (absolute paths). */
+async function sharedLibraries(binary: string): Promise<string[]> {
+  const { stdout } = await execa('ldd', [binary]);
+  return [...new Set([...stdout.matchAll(/(\/[^\s]+\.so[^\s]*)/g)].map((match) => match[1]!))];
+}
+
+export interface TestBaseImage {
+  /** `HOST/mlship-test-base:1` in the given registry: an image index of linux/amd64 and linux/arm64. */
+  reference: string;
+  /** The amd64 image alone, as an OCI archive. */
+  amd64Archive: string;
+}
+
+/**
+ * Builds the smallest base that runs the mlship server: busybox-static, this machine's `node` and
+ * the libraries `ldd` names for node and for extra binaries (ONNX Runtime's), with a `nonroot`
+ * user (65532). The linux/arm64 entry is a placeholder (one marker file): nothing arm64 can run
+ * here, so it only lets an edge build pick a platform from a real multi-platform index.
+ * The index is pushed to `registryHost` with buildah (plain HTTP).
+ */
+export async function buildTestBaseImage(options: {
+  dir: string;
+  registryHost: string;
+  env: Record<string, string>;
+  extraBinaries?: string[];
+}): Promise<TestBaseImage> {
+  const rootfs = join(options.dir, 'rootfs');
+  await mkdir(join(rootfs, 'bin'), { recursive: true });
+  await mkdir(join(rootfs, 'usr', 'local', 'bin'), { recursive: true });
+  await mkdir(join(rootfs, 'etc'), { recursive: true });
+  await mkdir(join(rootfs, 'tmp'), { recursive: true });
+  await chmod(join(rootfs, 'tmp'), 0o1777);
+  await copyFile('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+  await chmod(join(rootfs, 'bin', 'busybox'), 0o755);
+  for (const tool of ['sh', 'ls', 'cat', 'wget', 'env', 'ps']) await symlink('busybox', join(rootfs, 'bin', tool));
+  const node = process.execPath;
+  await copyFile(node, join(rootfs, 'usr', 'local', 'bin', 'node'));
+  await chmod(join(rootfs, 'usr', 'local', 'bin', 'node'), 0o755);
+  const libraries = new Set<string>();
+  for (const binary of [node, ...(options.extraBinaries ?? [])]) for (const library of await sharedLibraries(binary)) libraries.add(library);
+  for (const library of libraries) {
+    await mkdir(join(rootfs, dirname(library)), { recursive: true });
+    await copyFile(library, join(rootfs, library));
+  }
+  await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532::/tmp:/bin/sh\n');
+  await writeFile(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
+  const armRoot = join(options.dir, 'rootfs-arm64');
+  await mkdir(join(armRoot, 'etc'), { recursive: true });
+  await writeFile(join(armRoot, 'etc', 'mlship-test-base'), 'placeholder linux/arm64 base for mlship tests\n');
+
+  const run = (args: string[]) => execa('buildah', args, { env: options.env });
+  const amd64Archive = join(options.dir, 'base-amd64.tar');
+  const arm64Archive = join(options.dir, 'base-arm64.tar');
+  const images: Array<[string, string, string]> = [
+    [rootfs, 'amd64', amd64Archive],
+    [armRoot, 'arm64', arm64Archive],
+  ];
+  for (const [root, arch, archive] of images) {
+    const container = (await run(['from', '--arch', arch, 'scratch'])).stdout.trim();
+    try {
+      await run(['copy', container, `${root}/`, '/']);
+      await run(['config', '--arch', arch, '--os', 'linux', '--env', 'PATH=/usr/local/bin:/usr/bin:/bin', '--cmd', 'node', container]);
+      await run(['commit', '--format', 'oci', container, `oci-archive:${archive}`]);
+    } finally {
+      await run(['rm', container]);
+    }
+  }
+  const list = `mlship-test-base-${process.pid}-${Date.now()}`;
+  await run(['manifest', 'create', list]);
+  try {
+    await run(['manifest', 'add', list, `oci-archive:${amd64Archive}`]);
+    await run(['manifest', 'add', '--arch', 'arm64', list, `oci-archive:${arm64Archive}`]);
+    const reference = `${options.registryHost}/mlship-test-base:1`;
+    await run(['manifest', 'push', '--all', '--tls-verify=false', list, `docker://${reference}`]);
+    return { reference, amd64Archive };
+  } finally {
+    await run(['manifest', 'rm', list]).catch(() => undefined);
+  }
+}
+
+export interface RunningContainer {
+  name: string;
+  /** `http://127.0.0.1:PORT` published to the container's port. */
+  url: string;
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `podman run -d` of `image` (any transport podman takes: `oci:DIR:REF`, `oci-archive:FILE`, a
+ * registry name) with `containerPort` published on a free loopback port; resolves once
+ * `readyPath` answers 200 (or rejects with the container's logs).
+ */
+export async function runContainer(options: {
+  image: string;
+  env: Record<string, string>;
+  containerPort: number;
+  readyPath: string;
+  args?: string[];
+  podmanArgs?: string[];
+  timeoutMs?: number;
+}): Promise<RunningContainer> {
+  const port = await freePort();
+  const name = `mlship-test-${process.pid}-${Date.now()}`;
+  const podman = (args: string[]) => execa('podman', args, { env: options.env, reject: false });
+  const started = await podman([
+    'run', '-d', '--name', name, '--tls-verify=false',
+    '-p', `127.0.0.1:${port}:${options.containerPort}`,
+    ...(options.podmanArgs ?? []),
+    options.image, ...(options.args ?? []),
+  ]);
+  if (started.exitCode !== 0) throw new Error(`podman run failed: ${started.stderr}`);
+  const url = `http://127.0.0.1:${port}`;
+  const logs = async () => {
+    const result = await podman(['logs', name]);
+    return `${result.stdout}\n${result.stderr}`;
+  };
+  const stop = async () => {
+    await podman(['stop', '-t', '10', name]);
+    await podman(['rm', '-f', name]);
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    try {
+      const response = await fetch(`${url}${options.readyPath}`);
+      await response.body?.cancel();
+      if (response.status === 200) return { name, url, logs, stop };
+    } catch {
+      // not listening yet
+    }
+    const state = await podman(['inspect', '--format', '{{.State.Status}}', name]);
+    if (Date.now() > deadline || state.stdout.trim() === 'exited') {
+      const text = await logs();
+      await stop();
+      throw new Error(`container ${name} did not become ready (${state.stdout.trim()}):\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

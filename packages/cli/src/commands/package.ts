@@ -44,7 +44,7 @@ Default bases (glibc with Node.js >= 20 on PATH):
 
 Examples:
   $ mlship package models/iris@production --target cpu
-  $ podman run -p 8080:8080 oci:.mlship/registry:images/iris:1
+  $ skopeo copy oci:.mlship/registry:images/iris:1 containers-storage:localhost/iris:1 && podman run -p 8080:8080 localhost/iris:1
   $ mlship package models/iris:3 --target edge --push oci://registry.example.com/ml/iris:3
   $ mlship package models/iris:3 --base oci-archive:base.tar --out iris.tar --bundle-dir build/iris`,
     )
@@ -79,7 +79,13 @@ Examples:
         if (result.bundleDir) lines.push(`bundle:   ${result.bundleDir}`);
         if (result.archive) lines.push(`archive:  ${result.archive}`);
         if (result.pushed) lines.push(`pushed:   ${result.pushed.location} (${result.pushed.blobsUploaded} blobs uploaded, ${result.pushed.blobsSkipped} already there)`);
-        lines.push(`run:      podman run -p 8080:8080 oci:${registry}:${result.image.ref}`);
+        // podman 4.3 names an image run from oci:DIR:REF after DIR, and refuses a DIR part starting with a dot.
+        const local = result.image.ref.slice('images/'.length);
+        lines.push(
+          registry.split('/').some((part) => part.startsWith('.'))
+            ? `run:      skopeo copy oci:${registry}:${result.image.ref} containers-storage:localhost/${local} && podman run -p 8080:8080 localhost/${local}`
+            : `run:      podman run -p 8080:8080 oci:${registry}:${result.image.ref}`,
+        );
         lines.push(`time:     ${result.seconds.total.toFixed(1)} s (bundle ${result.seconds.bundle.toFixed(1)} s, image ${result.seconds.image.toFixed(1)} s)`);
         return { data: result, text: lines.join('\n') };
       }),

@@ -23,6 +23,12 @@ export abstract class InferJob {
   data: TensorData[] = [];
   /** Full dimensions per model input. */
   dims: number[][] = [];
+  /** Elements across all inputs (what the job holds in memory while queued). */
+  get elements(): number {
+    let total = 0;
+    for (const part of this.data) total += part.length;
+    return total;
+  }
   enqueuedAt = 0;
   deadline = 0;
   /** Set once answered; a settled job is never answered again. */
@@ -51,8 +57,13 @@ export interface BatcherOptions {
   maxBatchSize: number;
   maxQueueDelayMicros: number;
   maxQueueRows: number;
+  /** Elements (across inputs) that may wait: a bound on queued memory, since one row can be large. */
+  maxQueueElements: number;
   timeoutMs: number;
 }
+
+/** What submit did: queued, or refused because the rows or the elements would pass the queue bound. */
+export type SubmitResult = 'queued' | 'rows' | 'elements';
 
 const now = (): number => performance.now();
 
@@ -60,6 +71,7 @@ export class Batcher {
   private queue: InferJob[] = [];
   private head = 0;
   queuedRows = 0;
+  queuedElements = 0;
   private running = false;
   private polling = false;
   private timer: NodeJS.Timeout | undefined;
@@ -83,20 +95,23 @@ export class Batcher {
     return this.metrics.labels;
   }
 
-  /** Queues the job; false when its rows do not fit the queue (the caller answers 503). */
-  submit(job: InferJob): boolean {
-    if (this.queuedRows + job.rows > this.options.maxQueueRows) return false;
+  /** Queues the job, unless its rows or elements do not fit the queue (the caller answers 503). */
+  submit(job: InferJob): SubmitResult {
+    if (this.queuedRows + job.rows > this.options.maxQueueRows) return 'rows';
+    const elements = job.elements;
+    if (this.queuedElements + elements > this.options.maxQueueElements) return 'elements';
     const time = now();
     job.enqueuedAt = time;
     job.deadline = time + this.options.timeoutMs;
     this.queue.push(job);
     this.queuedRows += job.rows;
+    this.queuedElements += elements;
     if (this.timerAt === Infinity) this.armTimer(job.deadline);
     if (!this.running && !this.polling) {
       this.polling = true;
       setImmediate(this.poll);
     }
-    return true;
+    return 'queued';
   }
 
   /** Resolves once nothing is queued or running (for draining a retired version). */
@@ -121,6 +136,7 @@ export class Batcher {
       this.head = 0;
     }
     this.queuedRows -= job.rows;
+    this.queuedElements -= job.elements;
     return job;
   }
 
@@ -214,8 +230,17 @@ export class Batcher {
         if (jobs.length === 1) {
           jobs[0]!.fail(500, `inference failed: ${firstLine(error)}`);
         } else {
-          // One bad request must not fail its neighbours: rerun each alone.
+          // One bad request must not fail its neighbours: rerun each alone that is still awaited and in time.
           for (const job of jobs) {
+            if (job.settled) continue;
+            if (job.abandoned()) {
+              job.settled = true;
+              continue;
+            }
+            if (job.deadline <= now()) {
+              job.fail(504, `inference timed out after ${this.options.timeoutMs} ms`);
+              continue;
+            }
             try {
               await this.runJobs([job]);
             } catch (single) {

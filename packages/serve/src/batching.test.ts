@@ -3,7 +3,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from './index.js';
-import { call, metricValue, rowSumModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import type { Tensor } from 'onnxruntime-node';
+import { Batcher, InferJob, type BatchTarget, type RunOutputs } from './batcher.js';
+import type { VersionMetrics } from './metrics.js';
+import { batchesAlongFirstDim } from './served-version.js';
+import { call, columnSumModel, metricValue, rowSumModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('batching');
 const irisDir = writeIris(join(dir, 'iris'));
@@ -96,5 +100,82 @@ describe('dynamic batching', () => {
     const stats = await batchStats(server);
     expect(stats.rows).toBe(24);
     expect(stats.batches).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('which models batch', () => {
+  it('batches only when every first dimension is dynamic and, where named, one name', () => {
+    const spec = (shape: (number | string | null)[] | undefined) => ({ name: 'x', type: 'float32' as const, datatype: 'FP32' as const, shape });
+    expect(batchesAlongFirstDim([spec(['N', 4])], [spec(['N', 3])])).toBe(true);
+    expect(batchesAlongFirstDim([spec([null, 4])], [spec(['N', 3])])).toBe(true);
+    expect(batchesAlongFirstDim([spec(['N', 4])], [spec(['K', 3])])).toBe(false);
+    expect(batchesAlongFirstDim([spec(['N', 4])], [spec([1, 3])])).toBe(false);
+    expect(batchesAlongFirstDim([spec(['N', 4])], [spec(undefined)])).toBe(false);
+  });
+
+  it('runs a model whose output first dimension is not the batch (K beside N) one request at a time, answering the whole output', async () => {
+    const server = await serve({ maxQueueDelayMicros: 100_000 }, [writeModelDir(join(dir, 'colsum'), columnSumModel(), {}, { name: 'colsum', version: 1 })]);
+    const request = (rows: number[][]) => call(`${server.url}/v2/models/colsum/infer`, { body: { inputs: [{ name: 'x', shape: [rows.length, 2], datatype: 'FP32', data: rows.flat() }] } });
+    const [a, b] = await Promise.all([request([[1, 2], [3, 4], [5, 6]]), request([[10, 20]])]);
+    expect([a.status, a.body.outputs]).toEqual([200, [{ name: 'total', datatype: 'FP32', shape: [1, 2], data: [9, 12] }]]);
+    expect([b.status, b.body.outputs]).toEqual([200, [{ name: 'total', datatype: 'FP32', shape: [1, 2], data: [10, 20] }]]);
+    const stats = await batchStats(server);
+    expect(stats.batches).toBe(2);
+  });
+});
+
+describe('a failed batch', () => {
+  class TestJob extends InferJob {
+    answers: number[] = [];
+    gone = false;
+    constructor(value: number) {
+      super();
+      this.rows = 1;
+      this.data = [Float32Array.from([value])];
+      this.dims = [[1, 1]];
+    }
+    complete(): void {
+      this.settled = true;
+      this.answers.push(200);
+    }
+    fail(status: number): void {
+      if (this.settled) return;
+      this.settled = true;
+      this.answers.push(status);
+    }
+    abandoned(): boolean {
+      return this.gone;
+    }
+  }
+
+  it('reruns alone only the jobs still awaited and in time; the rest get 504 or nothing', async () => {
+    const runs: number[] = [];
+    let jobs: TestJob[] = [];
+    const target: BatchTarget = {
+      inputNames: ['x'],
+      inputTypes: ['float32'],
+      canBatch: true,
+      makeTensor: (_type, data, dims) => ({ data, dims, size: data.length }) as unknown as Tensor,
+      run: async (feeds) => {
+        const rows = feeds.x!.dims[0]!;
+        runs.push(rows);
+        if (rows > 1) {
+          // While the batch runs: one client leaves, one job's deadline passes.
+          jobs[1]!.gone = true;
+          jobs[2]!.deadline = 0;
+          throw new Error('batch failed');
+        }
+        return { y: feeds.x! } as RunOutputs;
+      },
+    };
+    const histogram = { observe: () => undefined };
+    const metrics = { labels: {}, queueDuration: histogram, inferenceDuration: histogram, batchSize: histogram } as unknown as VersionMetrics;
+    const batcher = new Batcher(target, { batching: true, maxBatchSize: 8, maxQueueDelayMicros: 20_000, maxQueueRows: 100, maxQueueElements: 100, timeoutMs: 5000 }, metrics);
+    jobs = [new TestJob(1), new TestJob(2), new TestJob(3), new TestJob(4)];
+    for (const job of jobs) expect(batcher.submit(job)).toBe('queued');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await batcher.idle();
+    expect(runs).toEqual([4, 1, 1]);
+    expect(jobs.map((job) => job.answers)).toEqual([[200], [], [504], [200]]);
   });
 });

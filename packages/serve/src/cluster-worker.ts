@@ -9,6 +9,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { isMessage, WORKER_CONFIG_ENV, WORKER_SLOT_ENV, type PrimaryMessage, type SerializedError, type WorkerMessage } from './cluster-protocol.js';
 import type { Coordinator } from './http-handler.js';
 import type { AdminRequest, AdminResponse } from './model-manager.js';
+import { ServeMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import { startLocal, type LocalServer } from './server.js';
 
@@ -93,15 +94,17 @@ export async function runWorker(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => undefined); // the primary coordinates reloads
   process.on('disconnect', stop);
+  // prom-client answers the primary's aggregation requests with this registry: registered before the
+  // models load, so that /metrics (which asks every worker) keeps answering while this one starts.
+  const metrics = new ServeMetrics();
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([metrics.registry]);
   try {
-    server = await startLocal(options, { worker: slot, coordinator: link, onEvent: (event) => void send({ type: 'mlship:event', event }) });
+    server = await startLocal(options, { worker: slot, metrics, coordinator: link, onEvent: (event) => void send({ type: 'mlship:event', event }) });
   } catch (error) {
     await send({ type: 'mlship:failed', error: serialize(error) });
     return 1;
   }
-  // prom-client answers the primary's aggregation requests with this registry.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([server.metrics.registry]);
   if (stopRequested) stop();
   else void send({ type: 'mlship:ready', port: server.port, models: server.models });
   await server.closed;

@@ -32,3 +32,40 @@ export class HttpError extends Error {
 export function badRequest(message: string): HttpError {
   return new HttpError(400, message);
 }
+
+/** How deep nested request data may go (a bound on every walk over client JSON). */
+export const MAX_RANK = 32;
+
+/**
+ * A client value for an error message: strings quoted, numbers and booleans as they are, arrays and
+ * objects as a preview of their first 40 characters, a few levels deep. Bounded in time and stack
+ * whatever the value (JSON.stringify would throw on a value nested thousands deep); never throws.
+ */
+export function describeValue(value: unknown): string {
+  try {
+    const text = preview(value, 0);
+    return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  } catch {
+    return Array.isArray(value) ? 'an array' : typeof value;
+  }
+}
+
+function preview(value: unknown, depth: number): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 41 ? value.slice(0, 41) : value);
+  if (typeof value === 'bigint') return `${value}`;
+  if (value === null || typeof value !== 'object') return `${value as number | boolean | undefined}`;
+  const array = Array.isArray(value);
+  if (depth >= 4) return array ? '[…]' : '{…}';
+  let text = array ? '[' : '{';
+  const entries = array ? (value as unknown[]) : Object.keys(value);
+  for (let i = 0; i < entries.length; i++) {
+    if (text.length > 40) return text;
+    if (i > 0) text += ',';
+    if (array) text += preview(entries[i], depth + 1);
+    else {
+      const key = entries[i] as string;
+      text += `${JSON.stringify(key.slice(0, 41))}:${preview((value as Record<string, unknown>)[key], depth + 1)}`;
+    }
+  }
+  return text + (array ? ']' : '}');
+}

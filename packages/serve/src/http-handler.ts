@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MLSHIP_VERSION } from '@mlship/core';
-import type { TokenCheck } from './auth.js';
+import { TokenCheck } from './auth.js';
 import type { RunOutputs } from './batcher.js';
-import { HttpError } from './errors.js';
+import { describeValue, HttpError } from './errors.js';
 import { V1Job, V2Job, type HttpJob, type JobHost } from './infer-jobs.js';
 import type { ServeMetrics, VersionMetrics } from './metrics.js';
 import type { AdminRequest, AdminResponse, ModelManager } from './model-manager.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions, ServeEvent } from './options.js';
 import { logPredictions } from './prediction-record.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { TrafficSplit } from './repository.js';
@@ -45,17 +45,27 @@ export class ServeHandler implements JobHost {
   readonly maxElements: number;
   private readonly idPrefix = randomBytes(4).toString('hex');
   private idCounter = 0;
-  readonly handle = (req: IncomingMessage, res: ServerResponse): void => this.onRequest(req, res);
-  /** `Expect: 100-continue` with a body over the limit: 413 before the client sends it. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => this.guard(res, now(), () => this.onRequest(req, res, now()));
+  /**
+   * `Expect: 100-continue`: `100 Continue` only once the request may send its body (authorized, within
+   * the size limit); otherwise the error (401, 413) is the answer and the client never sends the body.
+   */
   readonly checkContinue = (req: IncomingMessage, res: ServerResponse): void => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
-      res.shouldKeepAlive = false;
-      this.fail(res, 413, `the body is ${declared} bytes; the limit is ${this.options.maxBodyBytes}`, now());
-      return;
-    }
-    res.writeContinue();
-    this.onRequest(req, res);
+    const start = now();
+    this.guard(res, start, () => {
+      const declared = req.headers['content-length'];
+      if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
+        res.shouldKeepAlive = false;
+        this.fail(res, 413, `the body is ${declared} bytes; the limit is ${this.options.maxBodyBytes}`, start);
+        return;
+      }
+      if (!this.draining && !isHealth(pathOf(req)) && !this.authorize(req, res, start)) {
+        res.shouldKeepAlive = false;
+        return;
+      }
+      res.writeContinue();
+      this.onRequest(req, res, start);
+    });
   };
 
   constructor(
@@ -65,9 +75,47 @@ export class ServeHandler implements JobHost {
     private readonly tokens: TokenCheck,
     private readonly coordinator: Coordinator,
     private readonly log: PredictionLog | undefined,
+    private readonly adminTokens: TokenCheck = new TokenCheck([]),
+    private readonly onEvent?: (event: ServeEvent) => void,
   ) {
     // Each JSON element takes at least two bytes ("1,"): a bound on elements before allocating.
     this.maxElements = Math.ceil(options.maxBodyBytes / 2) + 1;
+    this.logsInstances = log !== undefined;
+  }
+
+  /** Whether V1 jobs keep their raw instances (only the prediction log reads them). */
+  readonly logsInstances: boolean;
+
+  /**
+   * The last resort around a request's handling: a bug (or a client value that defeats a check)
+   * answers 500 and reports an event instead of taking the process down.
+   */
+  private guard(res: ServerResponse, start: number, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.onEvent?.({ event: 'error', message: `internal error while handling a request: ${String((error as Error)?.message ?? error).split('\n')[0]}` });
+      try {
+        this.fail(res, 500, 'internal server error', start);
+      } catch {
+        res.destroy();
+      }
+    }
+  }
+
+  /** The inference token check: false after answering 401. */
+  private authorize(req: IncomingMessage, res: ServerResponse, start: number): boolean {
+    if (!this.tokens.enabled || this.tokens.allows(req.headers.authorization)) return true;
+    this.unauthorized(req, res, start);
+    return false;
+  }
+
+  private unauthorized(req: IncomingMessage, res: ServerResponse, start: number): void {
+    const given = req.headers.authorization !== undefined;
+    this.fail(res, 401, given ? 'invalid token' : 'this server needs a bearer token (Authorization: Bearer <token>)', start, undefined, [
+      'www-authenticate',
+      given ? 'Bearer error="invalid_token"' : 'Bearer',
+    ]);
   }
 
   /** Writes a JSON response; during a drain it also closes the connection. */
@@ -90,29 +138,25 @@ export class ServeHandler implements JobHost {
     this.reply(res, status, errorBody(message), start, metrics, extra);
   }
 
-  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number): void {
+  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number, batchRows?: number): void {
     this.send(job.res, status, body);
     const latency = now() - job.start;
     job.version.metrics.request(status, latency / 1000);
     if (this.log && outputs && status === 200) {
       try {
-        logPredictions(this.log, job, outputs, offset ?? 0, latency);
+        logPredictions(this.log, job, outputs, offset ?? 0, batchRows ?? job.rows, latency);
       } catch {
         this.metrics.logDropped.inc();
       }
     }
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const start = now();
+  private onRequest(req: IncomingMessage, res: ServerResponse, start: number): void {
     if (this.draining) {
       this.fail(res, 503, 'the server is shutting down', start);
       return;
     }
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    let path = query === -1 ? url : url.slice(0, query);
-    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    const path = pathOf(req);
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
 
     if (path.startsWith('/v2/health/')) {
@@ -124,12 +168,11 @@ export class ServeHandler implements JobHost {
         });
       }
     }
-    if (this.tokens.enabled && !this.tokens.allows(req.headers.authorization)) {
-      const given = req.headers.authorization !== undefined;
-      this.fail(res, 401, given ? 'invalid token' : 'this server needs a bearer token (Authorization: Bearer <token>)', start, undefined, [
-        'www-authenticate',
-        given ? 'Bearer error="invalid_token"' : 'Bearer',
-      ]);
+    // Admin routes with admin tokens take those (and only those); every other route takes the inference tokens.
+    const adminRoute = path === '/v2/repository' || path.startsWith('/v2/repository/');
+    if (adminRoute && this.adminTokens.enabled) {
+      if (!this.adminTokens.allows(req.headers.authorization)) return this.unauthorized(req, res, start);
+    } else if (!this.authorize(req, res, start)) {
       return;
     }
 
@@ -273,8 +316,9 @@ export class ServeHandler implements JobHost {
     try {
       job.parse(parsed);
     } catch (error) {
+      // Whatever a parse throws is about the request (e.g. a RangeError from a value nested too deep).
       if (error instanceof HttpError) return this.fail(res, error.status, error.message, start, served.metrics);
-      throw error;
+      return this.fail(res, 400, `bad request: ${String((error as Error)?.message ?? error).split('\n')[0]}`, start, served.metrics);
     }
     if (job.id === '') {
       const header = req.headers['x-request-id'];
@@ -283,9 +327,14 @@ export class ServeHandler implements JobHost {
     if (job.rows > this.options.maxQueueRows) {
       return this.fail(res, 400, `the request has ${job.rows} rows; at most ${this.options.maxQueueRows} fit the queue`, start, served.metrics);
     }
-    if (!served.batcher.submit(job)) {
+    if (job.elements > this.options.maxQueueElements) {
+      return this.fail(res, 400, `the request has ${job.elements} elements; at most ${this.options.maxQueueElements} fit the queue`, start, served.metrics);
+    }
+    const queued = served.batcher.submit(job);
+    if (queued !== 'queued') {
       job.settled = true;
-      this.fail(res, 503, `the queue of ${served.name} version ${served.version} is full (${this.options.maxQueueRows} rows); retry later`, start, served.metrics, ['retry-after', '1']);
+      const bound = queued === 'rows' ? `${this.options.maxQueueRows} rows` : `${this.options.maxQueueElements} elements`;
+      this.fail(res, 503, `the queue of ${served.name} version ${served.version} is full (${bound}); retry later`, start, served.metrics, ['retry-after', '1']);
     }
   }
 
@@ -301,7 +350,8 @@ export class ServeHandler implements JobHost {
   }
 
   private routeRepository(req: IncomingMessage, res: ServerResponse, start: number, method: string, parts: string[]): void {
-    if (!this.options.adminApi) return this.fail(res, 403, 'the admin API is turned off on this server', start);
+    const refusal = adminRefusal(this.options);
+    if (refusal !== undefined) return this.fail(res, 403, refusal, start);
     const path = parts.join('/');
     let build: ((body: Record<string, unknown>) => AdminRequest) | undefined;
     if (path === '/v2/repository/index') build = () => ({ op: 'index' });
@@ -357,8 +407,12 @@ export class ServeHandler implements JobHost {
     const chunks: Buffer[] = [];
     let size = 0;
     let finished = false;
+    // Until the body timeout: 408 while reading; after a 413, the rest is discarded until then and the connection cut.
     const timer = setTimeout(() => {
-      if (finished) return;
+      if (finished) {
+        if (!req.complete) req.socket?.destroy();
+        return;
+      }
       finished = true;
       this.fail(res, 408, `the body did not arrive within ${this.options.bodyTimeoutMs} ms`, start);
       req.resume();
@@ -369,7 +423,6 @@ export class ServeHandler implements JobHost {
       size += chunk.length;
       if (size > limit) {
         finished = true;
-        clearTimeout(timer);
         chunks.length = 0;
         this.fail(res, 413, `the body is over the limit of ${limit} bytes`, start);
         return;
@@ -377,16 +430,47 @@ export class ServeHandler implements JobHost {
       chunks.push(chunk);
     });
     req.on('end', () => {
+      clearTimeout(timer);
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
-      done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      this.guard(res, start, () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
     });
+    req.on('close', () => clearTimeout(timer));
     req.on('error', () => {
       finished = true;
       clearTimeout(timer);
     });
   }
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function isHealth(path: string): boolean {
+  return path === '/v2/health/live' || path === '/v2/health/ready';
+}
+
+/** Loopback addresses: an admin API there without any token is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Why the admin API refuses calls on this server (403), or undefined when it is enabled: with admin
+ * tokens, or on a loopback address with no tokens at all. Inference tokens never grant admin calls.
+ */
+export function adminRefusal(options: Pick<ResolvedOptions, 'adminApi' | 'adminTokenHashes' | 'tokenHashes' | 'host'>): string | undefined {
+  if (!options.adminApi) return 'the admin API is turned off on this server (--no-admin)';
+  if (options.adminTokenHashes.length > 0) return undefined;
+  if (options.tokenHashes.length > 0) return 'the admin API needs admin tokens, which are separate from inference tokens: start the server with --admin-token-file (or MLSHIP_ADMIN_TOKEN_FILE)';
+  if (!isLoopbackHost(options.host)) {
+    return `the admin API is off on ${options.host} without admin tokens: start the server with --admin-token-file (or MLSHIP_ADMIN_TOKEN_FILE), or listen on 127.0.0.1`;
+  }
+  return undefined;
 }
 
 function decode(segment: string): string {
@@ -403,7 +487,7 @@ function readSplit(value: unknown): TrafficSplit | undefined {
   const split: TrafficSplit = {};
   for (const [version, weight] of Object.entries(value)) {
     if (!/^\d+$/.test(version) || typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
-      throw new HttpError(400, `bad split entry ${JSON.stringify(version)}: ${JSON.stringify(weight)}; give {"1": 90, "2": 10}`);
+      throw new HttpError(400, `bad split entry ${describeValue(version)}: ${describeValue(weight)}; give {"1": 90, "2": 10}`);
     }
     split[String(Number(version))] = weight;
   }

@@ -6,16 +6,18 @@
 import type { ServerResponse } from 'node:http';
 import { InferJob, type RunOutputs } from './batcher.js';
 import { isV2Datatype, V2_DATATYPE, type TensorData } from './datatypes.js';
-import { badRequest } from './errors.js';
+import { badRequest, describeValue, MAX_RANK } from './errors.js';
 import type { ServedVersion } from './served-version.js';
 import { nestedShape, readTensorData, valuesText } from './tensor-json.js';
 
 /** What a job needs from the server that answers it. */
 export interface JobHost {
   /** Writes the response, counts it in the metrics, and logs the prediction when sampled. */
-  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number): void;
+  finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number, batchRows?: number): void;
   /** The most elements one request can carry (a bound before allocating). */
   readonly maxElements: number;
+  /** Whether V1 jobs keep their raw instances (the prediction log reads them). */
+  readonly logsInstances: boolean;
 }
 
 export abstract class HttpJob extends InferJob {
@@ -53,7 +55,7 @@ export abstract class HttpJob extends InferJob {
       this.host.finish(this, 500, JSON.stringify({ error: (error as Error).message }));
       return;
     }
-    this.host.finish(this, 200, body, outputs, offset);
+    this.host.finish(this, 200, body, outputs, offset, batchRows);
   }
 
   protected abstract render(outputs: RunOutputs, offset: number, batchRows: number): string;
@@ -64,7 +66,8 @@ export abstract class HttpJob extends InferJob {
     const tensor = outputs[spec.name];
     if (!tensor) throw new Error(`the model gave no output ${spec.name}`);
     const dims = tensor.dims;
-    if (!this.version.canBatch) return { type: tensor.type, data: tensor.data, start: 0, end: tensor.size, shape: [...dims] };
+    // A job that ran alone gets the whole output: its first dimension need not be the batch's.
+    if (!this.version.canBatch || batchRows === this.rows) return { type: tensor.type, data: tensor.data, start: 0, end: tensor.size, shape: [...dims] };
     if (dims[0] !== batchRows) throw new Error(`output ${spec.name} has ${dims[0]} rows for a batch of ${batchRows}; the model does not batch along axis 0`);
     let rowSize = 1;
     for (let d = 1; d < dims.length; d++) rowSize *= dims[d]!;
@@ -83,6 +86,7 @@ function checkShape(what: string, shape: unknown, spec: ServedVersion['inputs'][
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= 1)) {
     throw badRequest(`${what}: shape must be a list of integers ≥ 1`);
   }
+  if (shape.length > MAX_RANK) throw badRequest(`${what}: shape has rank ${shape.length}; at most ${MAX_RANK} is supported`);
   const expected = spec.shape;
   if (expected) {
     if (expected.length !== shape.length) throw badRequest(`${what}: shape [${shape.join(',')}] has rank ${shape.length}, the model expects rank ${expected.length} [${describeShape(expected)}]`);
@@ -130,12 +134,12 @@ export class V2Job extends HttpJob {
       const name = input.name;
       const index = typeof name === 'string' ? version.inputIndex.get(name) : undefined;
       if (index === undefined) {
-        throw badRequest(`unknown input ${JSON.stringify(name)}; the model takes ${version.inputNames.map((n) => JSON.stringify(n)).join(', ')}`);
+        throw badRequest(`unknown input ${describeValue(name)}; the model takes ${version.inputNames.map((n) => JSON.stringify(n)).join(', ')}`);
       }
       if (data[index] !== undefined) throw badRequest(`input "${name}" is given twice`);
       const spec = version.inputs[index]!;
       const what = `input "${name}"`;
-      if (!isV2Datatype(input.datatype)) throw badRequest(`${what}: unknown datatype ${JSON.stringify(input.datatype)} (the model takes ${spec.datatype})`);
+      if (!isV2Datatype(input.datatype)) throw badRequest(`${what}: unknown datatype ${describeValue(input.datatype)} (the model takes ${spec.datatype})`);
       const shape = checkShape(what, input.shape, spec);
       data[index] = readTensorData(what, input.datatype, spec.type, shape, input.data, this.host.maxElements);
       dims[index] = shape;
@@ -151,7 +155,7 @@ export class V2Job extends HttpJob {
         const name = isObject(output) ? output.name : undefined;
         const index = typeof name === 'string' ? version.outputIndex.get(name) : undefined;
         if (index === undefined) {
-          throw badRequest(`unknown output ${JSON.stringify(name)}; the model gives ${version.outputs.map((o) => JSON.stringify(o.name)).join(', ')}`);
+          throw badRequest(`unknown output ${describeValue(name)}; the model gives ${version.outputs.map((o) => JSON.stringify(o.name)).join(', ')}`);
         }
         if (!wanted.includes(index)) wanted.push(index);
       }
@@ -186,7 +190,8 @@ export class V1Job extends HttpJob {
     if (!version.canBatch && instances.length !== 1) {
       throw badRequest(`this model has a fixed batch dimension; send one instance per request, or use /v2/models/${version.name}/infer`);
     }
-    this.instances = instances;
+    // Kept only for the prediction log (tabular models log raw values): otherwise they would live as long as the job.
+    if (version.features && this.host.logsInstances) this.instances = instances;
     if (version.features) this.parseFeatures(instances);
     else this.parseTensors(instances);
     setRows(this, version);
@@ -216,7 +221,7 @@ export class V1Job extends HttpJob {
         if (Object.keys(instance).length !== present) {
           const known = new Set(features.map((f) => f.name));
           const unknown = Object.keys(instance).filter((key) => !known.has(key));
-          if (unknown.length > 0) throw badRequest(`instance ${i}: unknown feature ${JSON.stringify(unknown[0])} (the model takes ${features.map((f) => f.name).join(', ')})`);
+          if (unknown.length > 0) throw badRequest(`instance ${i}: unknown feature ${describeValue(unknown[0])} (the model takes ${features.map((f) => f.name).join(', ')})`);
         }
       } else {
         throw badRequest(`instance ${i}: must be an object of features or a list of values in feature order`);
@@ -291,12 +296,12 @@ function featureValue(instance: number, feature: NonNullable<ServedVersion['feat
   if (feature.kind === 'numeric') {
     if (!present || value === undefined) throw badRequest(`instance ${instance}: feature "${feature.name}" is missing`);
     const rounded = typeof value === 'number' ? Math.fround(value) : NaN;
-    if (rounded - rounded !== 0) throw badRequest(`instance ${instance}: feature "${feature.name}" needs a finite number, got ${JSON.stringify(value)}`);
+    if (rounded - rounded !== 0) throw badRequest(`instance ${instance}: feature "${feature.name}" needs a finite number, got ${describeValue(value)}`);
     return rounded;
   }
   if (value === undefined || value === null) return -1;
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    throw badRequest(`instance ${instance}: feature "${feature.name}" needs a category value, got ${JSON.stringify(value)}`);
+    throw badRequest(`instance ${instance}: feature "${feature.name}" needs a category value, got ${describeValue(value)}`);
   }
   return feature.categories.indexOf(String(value));
 }

@@ -64,6 +64,7 @@ export class ModelManager {
       maxBatchSize: options.maxBatchSize,
       maxQueueDelayMicros: options.maxQueueDelayMicros,
       maxQueueRows: options.maxQueueRows,
+      maxQueueElements: options.maxQueueElements,
       timeoutMs: options.timeoutMs,
     };
     const versions = await loadAll(models, versionOptions, metrics);

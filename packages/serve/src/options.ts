@@ -39,6 +39,10 @@ export interface ServeOptions {
   maxQueueDelayMicros?: number;
   /** Rows that may wait per version; default 4096 (beyond: 503). */
   maxQueueRows?: number;
+  /** Elements (across inputs) that may wait per version; default 4,194,304 (beyond: 503). */
+  maxQueueElements?: number;
+  /** Open connections per process; default 1024 (beyond: refused). */
+  maxConnections?: number;
   /** Per-request inference timeout; default 5000 ms (504). */
   timeoutMs?: number;
   /** Default 1 MiB (413). */
@@ -51,6 +55,10 @@ export interface ServeOptions {
   tokens?: string[];
   /** The same, as SHA-256 hex digests (what workers receive). */
   tokenHashes?: string[];
+  /** Bearer tokens of the admin API (/v2/repository/*), separate from the inference tokens. */
+  adminTokens?: string[];
+  /** The same, as SHA-256 hex digests. */
+  adminTokenHashes?: string[];
   /** PEM files: serve HTTPS. */
   tls?: { keyFile: string; certFile: string };
   /** Prediction log directory; no log when absent. */
@@ -65,7 +73,10 @@ export interface ServeOptions {
   trafficSplit?: TrafficSplit;
   /** Seeds traffic-split routing and log sampling (reproducible tests). */
   seed?: number;
-  /** The /v2/repository admin API; default true (token-protected when tokens are set). */
+  /**
+   * The /v2/repository admin API; default true, which enables it with admin tokens, or on a loopback
+   * host with no tokens at all (docs/serve.md#versions-traffic-split-and-reload). False turns it off.
+   */
   adminApi?: boolean;
   /** Handle SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload) in this process. */
   handleSignals?: boolean;
@@ -86,11 +97,14 @@ export interface ResolvedOptions {
   maxBatchSize: number;
   maxQueueDelayMicros: number;
   maxQueueRows: number;
+  maxQueueElements: number;
+  maxConnections: number;
   timeoutMs: number;
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   drainTimeoutMs: number;
   tokenHashes: string[];
+  adminTokenHashes: string[];
   tls?: { keyFile: string; certFile: string };
   logDir?: string;
   logSample: number;
@@ -107,6 +121,8 @@ export const DEFAULTS = {
   maxBatchSize: 64,
   maxQueueDelayMicros: 500,
   maxQueueRows: 4096,
+  maxQueueElements: 4 * 1024 * 1024,
+  maxConnections: 1024,
   timeoutMs: 5000,
   maxBodyBytes: 1024 * 1024,
   bodyTimeoutMs: 10_000,
@@ -139,8 +155,10 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   if (typeof logSample !== 'number' || !(logSample >= 0 && logSample <= 1)) throw bad(`--log-sample must be a number from 0 to 1, got ${logSample}`, 'e.g. --log-sample 0.1');
   if (options.trafficSplit) checkSplitShape(options.trafficSplit);
   const workerScript = options.workerScript instanceof URL ? options.workerScript.pathname : options.workerScript;
-  const tokenHashes = [...(options.tokenHashes ?? []), ...(options.tokens ?? []).map(hashToken)];
+  const tokenHashes = [...checkHashes('tokenHashes', options.tokenHashes), ...(options.tokens ?? []).map(hashToken)];
   if (options.tokens && options.tokens.length === 0 && !options.tokenHashes?.length) throw bad('the token list is empty', 'put one token per line in the token file');
+  const adminTokenHashes = [...checkHashes('adminTokenHashes', options.adminTokenHashes), ...(options.adminTokens ?? []).map(hashToken)];
+  if (options.adminTokens && options.adminTokens.length === 0 && !options.adminTokenHashes?.length) throw bad('the admin token list is empty', 'put one token per line in the admin token file');
   const resolved: ResolvedOptions = {
     models: options.models,
     host: options.host ?? DEFAULTS.host,
@@ -152,11 +170,14 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
     maxBatchSize: integer('--max-batch-size', options.maxBatchSize, DEFAULTS.maxBatchSize, 1, 1 << 20),
     maxQueueDelayMicros: integer('--max-queue-delay-us', options.maxQueueDelayMicros, DEFAULTS.maxQueueDelayMicros, 0, 10_000_000),
     maxQueueRows: integer('--max-queue', options.maxQueueRows, DEFAULTS.maxQueueRows, 1, 1 << 30),
+    maxQueueElements: integer('--max-queue-elements', options.maxQueueElements, DEFAULTS.maxQueueElements, 1, 2 ** 40),
+    maxConnections: integer('--max-connections', options.maxConnections, DEFAULTS.maxConnections, 1, 1 << 20),
     timeoutMs: integer('--timeout-ms', options.timeoutMs, DEFAULTS.timeoutMs, 1, 3_600_000),
     maxBodyBytes: integer('--max-body-bytes', options.maxBodyBytes, DEFAULTS.maxBodyBytes, 64, 1 << 30),
     bodyTimeoutMs: integer('--body-timeout-ms', options.bodyTimeoutMs, DEFAULTS.bodyTimeoutMs, 100, 3_600_000),
     drainTimeoutMs: integer('--drain-timeout-ms', options.drainTimeoutMs, DEFAULTS.drainTimeoutMs, 0, 3_600_000),
     tokenHashes,
+    adminTokenHashes,
     logSample,
     logMaxBytes: integer('--log-max-bytes', options.logMaxBytes, DEFAULTS.logMaxBytes, 1024),
     logMaxFiles: integer('--log-max-files', options.logMaxFiles, DEFAULTS.logMaxFiles, 0, 1000),
@@ -169,6 +190,16 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   if (options.trafficSplit) resolved.trafficSplit = { ...options.trafficSplit };
   if (options.seed !== undefined) resolved.seed = integer('--seed', options.seed, 0, 0, 4294967295);
   return resolved;
+}
+
+/** Token digests as given (workers get them this way): each must be 64 hex characters, a SHA-256. */
+function checkHashes(name: string, hashes: string[] | undefined): string[] {
+  if (hashes === undefined) return [];
+  if (!Array.isArray(hashes)) throw bad(`${name} must be a list of SHA-256 hex digests`, 'give tokens instead, or their SHA-256 hex digests');
+  for (const hash of hashes) {
+    if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) throw bad(`${name} holds a value that is not a SHA-256 hex digest (64 hex characters)`, 'give tokens instead, or their SHA-256 hex digests');
+  }
+  return hashes.map((hash) => hash.toLowerCase());
 }
 
 function checkSplitShape(split: TrafficSplit): void {
@@ -191,15 +222,15 @@ export function parseSplit(text: string): TrafficSplit {
 }
 
 /** Reads a token file (one token per line, `#` comments); coded errors for a missing, unreadable or empty file. */
-export function readTokenFile(path: string): string[] {
+export function readTokenFile(path: string, what = 'token file'): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw bad(`cannot read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable file with one token per line');
+    throw bad(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable file with one token per line');
   }
   const tokens = parseTokens(text);
-  if (tokens.length === 0) throw bad(`the token file ${path} holds no token`, 'put one token per line; blank lines and # comments are ignored');
+  if (tokens.length === 0) throw bad(`the ${what} ${path} holds no token`, 'put one token per line; blank lines and # comments are ignored');
   return tokens;
 }
 
@@ -219,10 +250,42 @@ export function parseWorkersFlag(value: string | undefined): number | 'auto' | u
 
 export const RUNTIME_USAGE = `usage: serve-runtime MODEL_DIR [MODEL_DIR...] [--host H] [--port P] [--workers N|auto]
   [--target cpu|gpu|edge] [--threads N] [--inter-op-threads N] [--max-batch-size N] [--max-queue-delay-us N]
-  [--no-batching] [--max-queue N] [--timeout-ms N] [--max-body-bytes N] [--body-timeout-ms N]
-  [--drain-timeout-ms N] [--token-file F] [--tls-key F --tls-cert F] [--log-dir D] [--log-sample F]
-  [--log-max-bytes N] [--log-max-files N] [--split 1=90,2=10] [--seed N] [--no-admin]
-env: MLSHIP_HOST, MLSHIP_PORT, MLSHIP_TARGET, MLSHIP_WORKERS, MLSHIP_TOKEN_FILE, MLSHIP_LOG_DIR`;
+  [--no-batching] [--max-queue N] [--max-queue-elements N] [--timeout-ms N] [--max-body-bytes N]
+  [--body-timeout-ms N] [--drain-timeout-ms N] [--max-connections N] [--token-file F] [--admin-token-file F]
+  [--tls-key F --tls-cert F] [--log-dir D] [--log-sample F] [--log-max-bytes N] [--log-max-files N]
+  [--split 1=90,2=10] [--seed N] [--no-admin]
+env: MLSHIP_HOST, MLSHIP_PORT, MLSHIP_TARGET, MLSHIP_WORKERS, MLSHIP_TOKEN_FILE, MLSHIP_ADMIN_TOKEN_FILE, MLSHIP_LOG_DIR`;
+
+/** The flags of the runtime entry (and of `mlship serve`, which passes them on), as node:util parseArgs takes them. */
+export const SERVE_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  workers: { type: 'string' },
+  target: { type: 'string' },
+  threads: { type: 'string' },
+  'inter-op-threads': { type: 'string' },
+  'max-batch-size': { type: 'string' },
+  'max-queue-delay-us': { type: 'string' },
+  'no-batching': { type: 'boolean' },
+  'max-queue': { type: 'string' },
+  'max-queue-elements': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'body-timeout-ms': { type: 'string' },
+  'drain-timeout-ms': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'token-file': { type: 'string' },
+  'admin-token-file': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'log-dir': { type: 'string' },
+  'log-sample': { type: 'string' },
+  'log-max-bytes': { type: 'string' },
+  'log-max-files': { type: 'string' },
+  split: { type: 'string' },
+  seed: { type: 'string' },
+  'no-admin': { type: 'boolean' },
+} as const;
 
 /** The runtime entry's arguments (model directories and flags) with the MLSHIP_* environment fallbacks. */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: ServeOptions; help: boolean } {
@@ -233,30 +296,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       allowPositionals: true,
       strict: true,
       options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        workers: { type: 'string' },
-        target: { type: 'string' },
-        threads: { type: 'string' },
-        'inter-op-threads': { type: 'string' },
-        'max-batch-size': { type: 'string' },
-        'max-queue-delay-us': { type: 'string' },
-        'no-batching': { type: 'boolean' },
-        'max-queue': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'max-body-bytes': { type: 'string' },
-        'body-timeout-ms': { type: 'string' },
-        'drain-timeout-ms': { type: 'string' },
-        'token-file': { type: 'string' },
-        'tls-key': { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'log-dir': { type: 'string' },
-        'log-sample': { type: 'string' },
-        'log-max-bytes': { type: 'string' },
-        'log-max-files': { type: 'string' },
-        split: { type: 'string' },
-        seed: { type: 'string' },
-        'no-admin': { type: 'boolean' },
+        ...SERVE_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -266,6 +306,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const v = parsed.values;
   if (v.help) return { options: { models: [] }, help: true };
   const tokenFile = v['token-file'] ?? env.MLSHIP_TOKEN_FILE;
+  const adminTokenFile = v['admin-token-file'] ?? env.MLSHIP_ADMIN_TOKEN_FILE;
   if ((v['tls-key'] === undefined) !== (v['tls-cert'] === undefined)) throw bad('--tls-key and --tls-cert go together', 'give both PEM files');
   const options: ServeOptions = { models: parsed.positionals };
   const set = <K extends keyof ServeOptions>(key: K, value: ServeOptions[K] | undefined) => {
@@ -281,11 +322,14 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   set('maxQueueDelayMicros', parseNumberFlag('--max-queue-delay-us', v['max-queue-delay-us']));
   if (v['no-batching']) options.batching = false;
   set('maxQueueRows', parseNumberFlag('--max-queue', v['max-queue']));
+  set('maxQueueElements', parseNumberFlag('--max-queue-elements', v['max-queue-elements']));
+  set('maxConnections', parseNumberFlag('--max-connections', v['max-connections']));
   set('timeoutMs', parseNumberFlag('--timeout-ms', v['timeout-ms']));
   set('maxBodyBytes', parseNumberFlag('--max-body-bytes', v['max-body-bytes']));
   set('bodyTimeoutMs', parseNumberFlag('--body-timeout-ms', v['body-timeout-ms']));
   set('drainTimeoutMs', parseNumberFlag('--drain-timeout-ms', v['drain-timeout-ms']));
   if (tokenFile !== undefined && tokenFile !== '') options.tokens = readTokenFile(tokenFile);
+  if (adminTokenFile !== undefined && adminTokenFile !== '') options.adminTokens = readTokenFile(adminTokenFile, 'admin token file');
   if (v['tls-key'] !== undefined && v['tls-cert'] !== undefined) options.tls = { keyFile: v['tls-key'], certFile: v['tls-cert'] };
   set('logDir', v['log-dir'] ?? (env.MLSHIP_LOG_DIR || undefined));
   set('logSample', parseNumberFlag('--log-sample', v['log-sample'], 'number'));

@@ -1,12 +1,12 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // The prediction log: records, sampling, rotation, and failures that never reach requests.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
 import { startServer } from './index.js';
 import { PredictionLog } from './prediction-log.js';
 import { createRandom } from './random.js';
-import { call, mixedModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { call, mixedModel, tempDir, wideModel, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('plog');
 const irisDir = writeIris(join(dir, 'iris'));
@@ -117,5 +117,44 @@ describe('prediction log', () => {
     expect((await registry.getSingleMetric('dropped')!.get()).values[0]!.value).toBe(1);
     expect(readLines(join(logDir, 'predictions-3.jsonl'))).toEqual([{ a: 'x'.repeat(150) }]);
     expect(existsSync(join(logDir, 'predictions-3.jsonl.1', 'x'))).toBe(true);
+  });
+
+  it('logs the shape instead of the values of output rows over 64 elements, and caps the request id at 128 characters', async () => {
+    const logDir = join(dir, 'log-wide');
+    const wideDir = writeModelDir(join(dir, 'wide'), wideModel(100), {}, { name: 'wide', version: 1 });
+    const server = await startServer({ models: [wideDir], port: 0, logDir });
+    const id = 'i'.repeat(5000);
+    const response = await call(`${server.url}/v2/models/wide/infer`, { body: { id, inputs: [{ name: 'values', shape: [2, 100], datatype: 'FP32', data: new Array(200).fill(0.5) }] } });
+    expect(response.status).toBe(200);
+    expect(response.body.id).toBe(id);
+    await server.close();
+    const lines = readLines(join(logDir, 'predictions-0.jsonl'));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.request_id).toBe('i'.repeat(128));
+      expect(line.inputs).toEqual({ values: { shape: [100] } });
+      expect(line.prediction).toEqual({ shape: [100] });
+    }
+  });
+
+  it('starts a new live file when the old one was deleted, instead of failing every rotation', async () => {
+    const logDir = join(dir, 'log-deleted');
+    const registry = new Registry();
+    const dropped = new Counter({ name: 'dropped', help: 'x', registers: [registry] });
+    const errors: string[] = [];
+    const log = await PredictionLog.open({ dir: logDir, worker: 0, sample: 1, maxBytes: 1024, maxFiles: 2, random: createRandom(1), dropped, onError: (error) => errors.push(error.message) });
+    log.write({ a: 'x'.repeat(600) });
+    await log.flush();
+    unlinkSync(log.path); // moved or deleted from outside
+    for (let i = 0; i < 3; i++) {
+      log.write({ i, b: 'y'.repeat(600) });
+      await log.flush();
+    }
+    await log.close();
+    expect(errors).toEqual([]);
+    expect((await registry.getSingleMetric('dropped')!.get()).values[0]!.value).toBe(0);
+    const live = readLines(log.path);
+    expect(live.length).toBeGreaterThan(0);
+    expect(live[live.length - 1]).toEqual({ i: 2, b: 'y'.repeat(600) });
   });
 });

@@ -143,7 +143,10 @@ export class PredictionLog {
           if (error.code !== 'ENOENT') throw error;
         });
       }
-      await rename(this.path, `${this.path}.1`);
+      // ENOENT: the live file was moved or deleted meanwhile (e.g. by an outside rotation): it counts as rotated.
+      await rename(this.path, `${this.path}.1`).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
     }
     await this.openFile();
   }

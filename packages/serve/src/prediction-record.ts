@@ -4,11 +4,13 @@ import { V1Job, type HttpJob } from './infer-jobs.js';
 import type { PredictionLog } from './prediction-log.js';
 import { valueAt } from './tensor-json.js';
 
-/** Non-tabular inputs: values are logged up to this many elements per row (shapes always). */
-const SMALL_INPUT = 64;
+/** Non-tabular inputs and outputs: values are logged up to this many elements per row (shapes always). */
+const SMALL_ROW = 64;
+/** Request ids are logged up to this length (as for X-Request-Id). */
+const MAX_ID = 128;
 
 /** Writes a record for each sampled row of a finished job. */
-export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOutputs, offset: number, latencyMs: number): void {
+export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOutputs, offset: number, batchRows: number, latencyMs: number): void {
   const version = job.version;
   let time: string | undefined;
   for (let r = 0; r < job.rows; r++) {
@@ -16,14 +18,14 @@ export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOut
     time ??= new Date().toISOString();
     const record: Record<string, unknown> = {
       time,
-      request_id: job.id,
+      request_id: job.id.length > MAX_ID ? job.id.slice(0, MAX_ID) : job.id,
       row: r,
       model: version.name,
       version: version.version,
     };
     if (version.features) record.features = featuresOf(job, r);
     else record.inputs = inputsOf(job, r);
-    Object.assign(record, predictionOf(job, outputs, offset, r));
+    Object.assign(record, predictionOf(job, outputs, offset, batchRows, r));
     record.latency_ms = Math.round(latencyMs * 1000) / 1000;
     log.write(record);
   }
@@ -55,7 +57,7 @@ function inputsOf(job: HttpJob, row: number): Record<string, unknown> {
     const size = shape.reduce((a, b) => a * b, 1);
     const start = job.version.canBatch ? row * size : 0;
     const entry: Record<string, unknown> = { shape };
-    if (size <= SMALL_INPUT) {
+    if (size <= SMALL_ROW) {
       const values: unknown[] = [];
       for (let k = 0; k < size; k++) values.push(valueAt(input.type, job.data[i], start + k));
       entry.values = values;
@@ -65,13 +67,16 @@ function inputsOf(job: HttpJob, row: number): Record<string, unknown> {
   return result;
 }
 
-function predictionOf(job: HttpJob, outputs: RunOutputs, offset: number, row: number): Record<string, unknown> {
+function predictionOf(job: HttpJob, outputs: RunOutputs, offset: number, batchRows: number, row: number): Record<string, unknown> {
   const version = job.version;
-  const rowValues = (index: number): unknown[] => {
+  /** The row's values, or `{shape}` when the row holds more than SMALL_ROW elements. */
+  const rowValues = (index: number): unknown[] | { shape: number[] } => {
     const tensor = outputs[version.outputs[index]!.name]!;
-    const total = version.canBatch ? (tensor.dims[0] ?? 1) : 1;
-    const size = tensor.size / Math.max(1, total);
-    const start = version.canBatch ? (offset + row) * size : 0;
+    // Rows of a batch along axis 0; otherwise (no batching, or an output whose first dimension is not the batch's) the whole output.
+    const sliced = version.canBatch && tensor.dims.length > 0 && tensor.dims[0] === batchRows;
+    const size = sliced ? tensor.size / Math.max(1, batchRows) : tensor.size;
+    if (size > SMALL_ROW) return { shape: sliced ? tensor.dims.slice(1) : [...tensor.dims] };
+    const start = sliced ? (offset + row) * size : 0;
     const values: unknown[] = [];
     for (let k = 0; k < size; k++) values.push(valueAt(tensor.type, tensor.data, start + k));
     return values;
@@ -80,7 +85,7 @@ function predictionOf(job: HttpJob, outputs: RunOutputs, offset: number, row: nu
   const labels = version.labels;
   if (labels) {
     const values = rowValues(main) as number[];
-    if (values.length === labels.length) {
+    if (Array.isArray(values) && values.length === labels.length) {
       let best = 0;
       for (let c = 1; c < values.length; c++) if (values[c]! > values[best]!) best = c;
       return { prediction: labels[best], probabilities: Object.fromEntries(labels.map((label, c) => [label, values[c]])) };

@@ -102,6 +102,27 @@ describe('admin API', () => {
     expect((await call(`${server.url}/v2/repository/index`, { body: {} })).status).toBe(403);
   });
 
+  it('is enabled only by admin tokens, or on a loopback host with no tokens at all', async () => {
+    // Every interface, no tokens: off, with a message saying how to turn it on.
+    const open = await serve({ host: '0.0.0.0' });
+    const refused = await call(`http://127.0.0.1:${open.port}/v2/repository/index`, { body: {} });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatch(/--admin-token-file/);
+    expect((await call(`http://127.0.0.1:${open.port}/v2/models/iris/infer`, { body })).status).toBe(200);
+    // Inference tokens do not grant admin calls.
+    const inference = await serve({ tokens: ['infer-token'] });
+    const withInference = await call(`${inference.url}/v2/repository/index`, { body: {}, headers: { authorization: 'Bearer infer-token' } });
+    expect([withInference.status, withInference.body.error]).toEqual([403, expect.stringMatching(/admin tokens, which are separate/)]);
+    // Admin tokens: admin calls take those, on any host; inference keeps its own tokens.
+    const both = await serve({ host: '0.0.0.0', tokens: ['infer-token'], adminTokens: ['admin-token'] });
+    const url = `http://127.0.0.1:${both.port}`;
+    expect((await call(`${url}/v2/repository/index`, { body: {} })).status).toBe(401);
+    expect((await call(`${url}/v2/repository/index`, { body: {}, headers: { authorization: 'Bearer infer-token' } })).status).toBe(401);
+    expect((await call(`${url}/v2/repository/index`, { body: {}, headers: { authorization: 'Bearer admin-token' } })).status).toBe(200);
+    expect((await call(`${url}/v2/models/iris/infer`, { body, headers: { authorization: 'Bearer admin-token' } })).status).toBe(401);
+    expect((await call(`${url}/v2/models/iris/infer`, { body, headers: { authorization: 'Bearer infer-token' } })).status).toBe(200);
+  });
+
   it('loads, unloads and reloads under load without failing a request', async () => {
     const server = await serve({ maxQueueDelayMicros: 200 });
     let running = true;

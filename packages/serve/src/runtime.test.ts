@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { call, metricValue, slowModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
 
@@ -89,6 +90,22 @@ describe('runtime-main', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ model: 'slow', inputs: { size: { shape: [2], values: [3000, 3000] } } });
     await expect(postFresh(`${server.url}/v2/models/slow/infer`, row)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('exits at once on a second SIGTERM during a graceful shutdown, with code 1', async () => {
+    const server = await runtime([irisDir, '--port', '0', '--drain-timeout-ms', '60000']);
+    // A request whose body is still arriving keeps the graceful shutdown waiting.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"inputs"');
+    await new Promise((wait) => setTimeout(wait, 150));
+    server.child.kill('SIGTERM');
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(server.child.exitCode).toBe(null);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(1);
+    expect(server.stderr().map((event) => event.event)).toEqual(['shutdown', 'forced-exit']);
+    socket.destroy();
   });
 
   it('reads MLSHIP_* environment fallbacks, and exits 2 with one JSON error line for bad input', async () => {

@@ -66,8 +66,7 @@ export class ServedVersion implements BatchTarget {
     this.inputTypes = this.inputs.map((input) => input.type);
     this.inputIndex = new Map(this.inputNames.map((name, index) => [name, index]));
     this.outputIndex = new Map(this.outputs.map((output, index) => [output.name, index]));
-    const dynamicFirst = (spec: InputSpec) => spec.shape !== undefined && spec.shape.length > 0 && typeof spec.shape[0] !== 'number';
-    this.canBatch = this.inputs.every(dynamicFirst) && this.outputs.every(dynamicFirst);
+    this.canBatch = batchesAlongFirstDim(this.inputs, this.outputs);
     const signature = model.signature;
     this.features = signature?.features && this.inputs.length === 1 && this.inputs[0]!.type === 'float32' ? signature.features : undefined;
     this.labels = signature?.labels;
@@ -141,6 +140,22 @@ export class ServedVersion implements BatchTarget {
     const describe = (spec: InputSpec) => ({ name: spec.name, datatype: spec.datatype, shape: (spec.shape ?? []).map((dim) => (typeof dim === 'number' ? dim : -1)) });
     return [this.inputs.map(describe), this.outputs.map(describe)];
   }
+}
+
+/**
+ * Whether requests can share a run along axis 0: every input and output has a dynamic first
+ * dimension, and where those dimensions are named (symbolic), it is one name. An output whose first
+ * dimension is fixed or named otherwise (e.g. `K` beside inputs of `N`) is not the batch's.
+ */
+export function batchesAlongFirstDim(inputs: readonly InputSpec[], outputs: readonly InputSpec[]): boolean {
+  const names = new Set<string>();
+  for (const spec of [...inputs, ...outputs]) {
+    if (spec.shape === undefined || spec.shape.length === 0) return false;
+    const first = spec.shape[0];
+    if (typeof first === 'number') return false;
+    if (typeof first === 'string' && first !== '') names.add(first);
+  }
+  return names.size <= 1;
 }
 
 /** The signature's specs when it has them (they carry symbolic dimension names), checked against ONNX Runtime's. */

@@ -57,9 +57,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return server;
 }
 
-/** SIGTERM/SIGINT: graceful shutdown; SIGHUP: reload. Removed once the server closed. */
+/**
+ * SIGTERM/SIGINT: graceful shutdown; a second one while it runs exits the process at once (130 after
+ * SIGINT, 1 after SIGTERM), as an operator who signals twice asks. SIGHUP: reload. Removed once the
+ * server closed.
+ */
 export function handleSignals(server: RunningServer, onEvent?: (event: ServeEvent) => void): void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      onEvent?.({ event: 'forced-exit', signal });
+      process.exit(signal === 'SIGINT' ? 130 : 1);
+    }
+    stopping = true;
     onEvent?.({ event: 'shutdown', signal });
     void server.close();
   };
@@ -87,12 +97,14 @@ function startError(error: unknown): unknown {
 export interface LocalStartOptions {
   /** The worker slot: names the prediction log file. */
   worker: number;
+  /** The metrics registry to use (a cluster worker registers it with the primary before loading). */
+  metrics?: ServeMetrics;
   coordinator?: Coordinator;
   onEvent?: (event: ServeEvent) => void;
 }
 
 export async function startLocal(options: ResolvedOptions, local: LocalStartOptions): Promise<LocalServer> {
-  const metrics = new ServeMetrics();
+  const metrics = local.metrics ?? new ServeMetrics();
   const random = createRandom(options.seed === undefined ? undefined : options.seed + local.worker);
   let manager: ModelManager;
   try {
@@ -120,7 +132,7 @@ export async function startLocal(options: ResolvedOptions, local: LocalStartOpti
       metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.text() }),
       admin: (request: AdminRequest): Promise<AdminResponse> => manager.apply(request),
     };
-    const handler = new ServeHandler(manager, options, metrics, new TokenCheck(options.tokenHashes), coordinator, log);
+    const handler = new ServeHandler(manager, options, metrics, new TokenCheck(options.tokenHashes), coordinator, log, new TokenCheck(options.adminTokenHashes), local.onEvent);
     const serverOptions = {
       // Node's own limits back up the handler's body timer: slow headers get 408 from Node.
       headersTimeout: options.bodyTimeoutMs,
@@ -132,6 +144,8 @@ export async function startLocal(options: ResolvedOptions, local: LocalStartOpti
       ? createHttpsServer({ ...serverOptions, key: readPem(options.tls.keyFile, 'key'), cert: readPem(options.tls.certFile, 'certificate') }, handler.handle)
       : createHttpServer(serverOptions, handler.handle);
     server.on('checkContinue', handler.checkContinue);
+    // Bounds the bodies in flight (each up to maxBodyBytes) along with the connections.
+    server.maxConnections = options.maxConnections;
     await listen(server, options.host, options.port);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -144,10 +158,17 @@ export async function startLocal(options: ResolvedOptions, local: LocalStartOpti
     const close = (): Promise<void> => {
       closing ??= (async () => {
         handler.draining = true;
-        await drain(server, options.drainTimeoutMs);
-        await manager.close();
-        await log?.close();
-        markClosed();
+        const deadline = Date.now() + options.drainTimeoutMs;
+        try {
+          await drain(server, options.drainTimeoutMs);
+          // Releasing sessions waits for queued jobs, flushing waits for the disk: neither may hold the shutdown past the deadline.
+          const release = Promise.all([manager.close(), log?.close()]);
+          await withDeadline(release, Math.max(deadline - Date.now(), 1000));
+        } catch (error) {
+          local.onEvent?.({ event: 'error', message: `shutdown: ${(error as Error)?.message ?? String(error)}` });
+        } finally {
+          markClosed();
+        }
       })();
       return closing;
     };
@@ -219,6 +240,24 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     server.once('error', onError);
     server.once('listening', onListening);
     server.listen(port, host);
+  });
+}
+
+/** Resolves when `work` settles (rejecting with it) or after `ms`, whichever comes first. */
+function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   });
 }
 

@@ -1,11 +1,6 @@
 /** JSON data ↔ typed arrays: flat or nested request data into a model input, output rows into JSON text. */
 import { allocate, elementWriter, fromHalf, WriteResult, type TensorData, type TensorType, type V2Datatype } from './datatypes.js';
-import { badRequest } from './errors.js';
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
+import { badRequest, describeValue as show, MAX_RANK } from './errors.js';
 
 /**
  * Converts `data` (flat in row-major order, or nested to match `shape` exactly) declared as
@@ -13,6 +8,8 @@ function show(value: unknown): string {
  */
 export function readTensorData(what: string, datatype: V2Datatype, type: TensorType, shape: readonly number[], data: unknown, maxElements: number): TensorData {
   if (!Array.isArray(data)) throw badRequest(`${what}: data must be an array`);
+  // The nested walk below recurses once per dimension.
+  if (shape.length > MAX_RANK) throw badRequest(`${what}: shape has rank ${shape.length}; at most ${MAX_RANK} is supported`);
   let size = 1;
   for (const dim of shape) size *= dim;
   if (size > maxElements) throw badRequest(`${what}: shape [${shape.join(',')}] holds ${size} elements, more than a request body can carry`);

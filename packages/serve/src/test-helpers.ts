@@ -126,3 +126,20 @@ export function metricValue(text: string, line: RegExp): number {
   const match = text.split('\n').find((l) => line.test(l));
   return match ? Number(match.split(' ').pop()) : 0;
 }
+
+/** values float32 [N, width] → copy float32 [N, width] (Identity): rows too wide for the prediction log's values. */
+export function wideModel(width: number): OnnxModel {
+  const b = new GraphBuilder('wide');
+  const values = b.addInput('values', 'float32', ['N', width]);
+  b.addOutput(b.rename(b.addNode('Identity', [values], 'identity'), 'copy'), 'float32', ['N', width]);
+  return wrap(b);
+}
+
+/** x float32 [N, 2] → total float32 [K, 2]: column sums over all rows (K = 1), a first dimension that is not the batch's. */
+export function columnSumModel(): OnnxModel {
+  const b = new GraphBuilder('colsum');
+  const x = b.addInput('x', 'float32', ['N', 2]);
+  const axes = b.constantInt64('axes', [1], [0]);
+  b.addOutput(b.rename(b.addNode('ReduceSum', [x, axes], 'sum', { keepdims: attr.int(1) }), 'total'), 'float32', ['K', 2]);
+  return wrap(b);
+}

@@ -1,7 +1,8 @@
 // Pure parts: half floats, element conversion, options and flags, tokens, split routing.
 import { TokenCheck, hashToken, parseTokens } from './auth.js';
 import { elementWriter, fromHalf, toHalf, WriteResult, allocate } from './datatypes.js';
-import { parseServeArgs, parseSplit, resolveOptions } from './options.js';
+import { readFileSync } from 'node:fs';
+import { parseServeArgs, parseSplit, resolveOptions, SERVE_FLAGS } from './options.js';
 import { createRandom } from './random.js';
 import { ModelRepository } from './repository.js';
 import type { ServedVersion } from './served-version.js';
@@ -99,6 +100,24 @@ describe('options', () => {
     expect(() => resolveOptions({ models: ['a'], logSample: 2 })).toThrow(/--log-sample must be a number from 0 to 1/);
     expect(() => resolveOptions({ models: ['a'], target: 'tpu' as 'cpu' })).toThrow(/unknown target "tpu"/);
     expect(() => resolveOptions({ models: [] })).toThrow(/no model to serve/);
+    expect(() => resolveOptions({ models: ['a'], tokenHashes: ['abc'] })).toThrow(/tokenHashes holds a value that is not a SHA-256 hex digest/);
+    expect(() => resolveOptions({ models: ['a'], adminTokenHashes: ['z'.repeat(64)] })).toThrow(/adminTokenHashes holds a value/);
+    expect(resolveOptions({ models: ['a'], tokenHashes: ['A'.repeat(64)] }).tokenHashes).toEqual(['a'.repeat(64)]);
+  });
+
+  it('documents every flag, and mlship serve and the runtime entry take the same ones', () => {
+    const root = new URL('../../../', import.meta.url);
+    const docs = readFileSync(new URL('docs/serve.md', root), 'utf8');
+    const table = docs.slice(docs.indexOf('| Flag (option) |'), docs.indexOf('\n\n', docs.indexOf('| Flag (option) |')));
+    const documented = new Set([...table.matchAll(/`(--[a-z-]+)/g)].map((match) => match[1]!));
+    const cliSource = readFileSync(new URL('packages/cli/src/commands/serve.ts', root), 'utf8');
+    const cli = new Set([...cliSource.matchAll(/Option\('(--[a-z-]+)/g), ...cliSource.matchAll(/\.option\('(--[a-z-]+)/g)].map((match) => match[1]!));
+    const passed = new Set([...cliSource.matchAll(/\['(--[a-z-]+)', flags\./g)].map((match) => match[1]!));
+    const runtime = new Set(Object.keys(SERVE_FLAGS).map((name) => `--${name}`));
+    expect([...documented].sort()).toEqual([...runtime].sort());
+    expect([...cli].sort()).toEqual([...runtime].sort());
+    // Every CLI flag with a value reaches the runtime parser (the two booleans are passed on by name).
+    expect([...passed, '--no-batching', '--no-admin'].sort()).toEqual([...runtime].sort());
   });
 });
 

@@ -13,13 +13,19 @@ interface ServeFlags {
   workers?: string;
   target?: string;
   threads?: string;
+  interOpThreads?: string;
   maxBatchSize?: string;
   maxQueueDelayUs?: string;
   batching: boolean;
   maxQueue?: string;
+  maxQueueElements?: string;
   timeoutMs?: string;
   maxBodyBytes?: string;
+  bodyTimeoutMs?: string;
+  drainTimeoutMs?: string;
+  maxConnections?: string;
   tokenFile?: string;
+  adminTokenFile?: string;
   tlsKey?: string;
   tlsCert?: string;
   logDir?: string;
@@ -40,12 +46,18 @@ function runtimeArgs(dirs: string[], flags: ServeFlags): string[] {
     ['--workers', flags.workers],
     ['--target', flags.target],
     ['--threads', flags.threads],
+    ['--inter-op-threads', flags.interOpThreads],
     ['--max-batch-size', flags.maxBatchSize],
     ['--max-queue-delay-us', flags.maxQueueDelayUs],
     ['--max-queue', flags.maxQueue],
+    ['--max-queue-elements', flags.maxQueueElements],
     ['--timeout-ms', flags.timeoutMs],
     ['--max-body-bytes', flags.maxBodyBytes],
+    ['--body-timeout-ms', flags.bodyTimeoutMs],
+    ['--drain-timeout-ms', flags.drainTimeoutMs],
+    ['--max-connections', flags.maxConnections],
     ['--token-file', flags.tokenFile],
+    ['--admin-token-file', flags.adminTokenFile],
     ['--tls-key', flags.tlsKey],
     ['--tls-cert', flags.tlsCert],
     ['--log-dir', flags.logDir],
@@ -169,13 +181,19 @@ export function registerServe(program: Command): void {
     .option('--workers <n>', 'processes serving requests, or auto for one per CPU (default 1)')
     .addOption(new Option('--target <target>', 'execution providers: cpu, gpu (CUDA, falling back to the CPU) or edge (CPU)').choices(['cpu', 'gpu', 'edge']))
     .option('--threads <n>', 'ONNX Runtime threads per worker (default 1)')
+    .option('--inter-op-threads <n>', "ONNX Runtime inter-op threads (default: ONNX Runtime's)")
     .option('--max-batch-size <n>', 'most rows in one batched run (default 64)')
     .option('--max-queue-delay-us <n>', 'how long the oldest request waits for more rows, in microseconds (default 500)')
     .option('--no-batching', 'run each request alone')
     .option('--max-queue <n>', 'rows that may wait per version before requests get 503 (default 4096)')
+    .option('--max-queue-elements <n>', 'tensor elements that may wait per version before requests get 503 (default 4194304)')
     .option('--timeout-ms <n>', 'per-request inference timeout before 504 (default 5000)')
     .option('--max-body-bytes <n>', 'largest request body before 413 (default 1048576)')
+    .option('--body-timeout-ms <n>', 'time allowed for headers and body to arrive before 408 (default 10000)')
+    .option('--drain-timeout-ms <n>', 'how long a graceful shutdown waits for requests in flight (default 10000)')
+    .option('--max-connections <n>', 'open connections per process (default 1024)')
     .option('--token-file <file>', 'bearer tokens, one per line (# comments): every route but /v2/health/* then needs one')
+    .option('--admin-token-file <file>', 'bearer tokens of the /v2/repository admin API, separate from --token-file; needed to enable it beyond 127.0.0.1')
     .option('--tls-key <file>', 'PEM private key: serve HTTPS (with --tls-cert)')
     .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key)')
     .option('--log-dir <dir>', 'write the prediction log here (predictions-<worker>.jsonl)')
@@ -184,7 +202,7 @@ export function registerServe(program: Command): void {
     .option('--log-max-files <n>', 'rotated prediction logs kept (default 5)')
     .option('--split <weights>', 'traffic split of unversioned requests across versions, e.g. 1=90,2=10')
     .option('--seed <n>', 'seed of the traffic split and log sampling')
-    .option('--no-admin', 'turn off the /v2/repository admin API')
+    .option('--no-admin', 'turn off the /v2/repository admin API (on by default only on a loopback host without tokens, or with --admin-token-file)')
     .addHelpText(
       'after',
       `

@@ -36,6 +36,7 @@ const work = mkdtempSync(join(tmpdir(), 'mlship-bench-package-'));
 const env = await testUtils.containersEnv(work);
 const registryServer = await testUtils.startOciRegistry();
 const cleanup = async () => {
+  await testUtils.removeContainerStorage(env);
   await registryServer.stop();
   rmSync(work, { recursive: true, force: true });
 };

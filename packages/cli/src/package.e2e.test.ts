@@ -6,7 +6,7 @@
 // equal the host server's and ONNX Runtime's in-process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   containersEnv,
   freePort,
   MLSHIP_BIN,
+  removeContainerStorage,
   REPO_ROOT,
   runContainer,
   runMlship,
@@ -130,6 +131,7 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
 
   afterAll(async () => {
     for (const container of containers) await container.stop();
+    if (env) await removeContainerStorage(env);
     await server?.stop();
     await cleanup?.();
   });
@@ -183,7 +185,8 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
     const local = JSON.parse(await skopeo(['inspect', `oci:${layout}:images/iris:1`]));
     expect(local.Digest).toBe(result.image.digest);
 
-    // The same inputs again: the same digest, no new version.
+    // The same inputs again, with the layer cache removed so every layer is built anew: the same digest, no new version.
+    await rm(join(layout, '.cache'), { recursive: true, force: true });
     const again = await json(['package', 'models/iris:1', '--target', 'cpu', '--base', `docker://${base.reference}`, '--insecure']);
     expect(again.exitCode).toBe(0);
     expect(again.data.image).toMatchObject({ digest: result.image.digest, ref: 'images/iris:1', reused: true });
@@ -205,6 +208,8 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
     expectSameAnswers(await ask(container.url));
     const metadata = await (await fetch(`${container.url}/v2/models/iris`)).json();
     expect(metadata).toMatchObject({ name: 'iris', platform: 'onnxruntime' });
+    // Listening on 0.0.0.0 without an admin token: no admin API.
+    expect((await fetch(`${container.url}/v2/repository/index`, { method: 'POST' })).status).toBe(403);
   }, 600_000);
 
   it('packages for gpu (CUDA provider absent here: the server falls back to CPU) and answers in a container', async () => {
@@ -213,11 +218,23 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
     expect(packaged.data).toMatchObject({ target: 'gpu', image: { ref: 'images/iris:2' } });
     const inspected = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${server.host}/mlship/iris:gpu`]));
     expect(inspected.Env).toEqual(expect.arrayContaining(['MLSHIP_TARGET=gpu']));
-    const container = await runContainer({ image: `oci:${layout}:images/iris:2`, env, containerPort: 8080, readyPath: '/v2/health/ready' });
+    // The admin API is off in a container unless an admin token file is given.
+    const tokenFile = join(dir, 'admin-token');
+    await writeFile(tokenFile, 'e2e-admin-secret\n', { mode: 0o644 });
+    const container = await runContainer({
+      image: `oci:${layout}:images/iris:2`,
+      env,
+      containerPort: 8080,
+      readyPath: '/v2/health/ready',
+      podmanArgs: ['-v', `${tokenFile}:/run/mlship/admin-token:ro`, '-e', 'MLSHIP_ADMIN_TOKEN_FILE=/run/mlship/admin-token'],
+    });
     containers.push(container);
     expectSameAnswers(await ask(container.url));
+    expect((await fetch(`${container.url}/v2/repository/index`, { method: 'POST' })).status).toBe(401);
     // No CUDA here: the server asked for it, fell back to the CPU provider and says so.
-    const index = (await (await fetch(`${container.url}/v2/repository/index`, { method: 'POST' })).json()) as { versions: Array<{ providers: string[]; fallback?: string }> };
+    const answer = await fetch(`${container.url}/v2/repository/index`, { method: 'POST', headers: { authorization: 'Bearer e2e-admin-secret' } });
+    expect(answer.status).toBe(200);
+    const index = (await answer.json()) as { versions: Array<{ providers: string[]; fallback?: string }> };
     expect(index.versions[0]).toMatchObject({ providers: ['cpu'], fallback: expect.any(String) });
   }, 600_000);
 

@@ -15,11 +15,24 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 `;
 
-/** Environment for podman, buildah and skopeo: CONTAINERS_CONF pointing at a runc + cgroupfs configuration. */
+/**
+ * Environment for podman, buildah and skopeo: CONTAINERS_CONF pointing at a runc + cgroupfs
+ * configuration, and CONTAINERS_STORAGE_CONF at image storage of this test's own under `dir`, so
+ * tests leave no images in the user's storage and concurrent runs do not share image names.
+ * Call `removeContainerStorage(env)` before deleting `dir`.
+ */
 export async function containersEnv(dir: string): Promise<Record<string, string>> {
-  const file = join(dir, 'containers.conf');
-  await writeFile(file, CONTAINERS_CONF);
-  return { CONTAINERS_CONF: file };
+  const conf = join(dir, 'containers.conf');
+  await writeFile(conf, CONTAINERS_CONF);
+  const storage = join(dir, 'containers-storage.conf');
+  await writeFile(storage, `[storage]\ndriver = "overlay"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'storage-run')}"\n`);
+  return { CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storage };
+}
+
+/** Removes every container and image of the storage `containersEnv` set up (overlay mounts included). */
+export async function removeContainerStorage(env: Record<string, string>): Promise<void> {
+  await execa('podman', ['rm', '-a', '-f'], { env, reject: false });
+  await execa('podman', ['rmi', '-a', '-f'], { env, reject: false });
 }
 
 /** The shared libraries an ELF binary loads, from `ldd` (absolute paths). */
@@ -133,7 +146,10 @@ export async function runContainer(options: {
     ...(options.podmanArgs ?? []),
     options.image, ...(options.args ?? []),
   ]);
-  if (started.exitCode !== 0) throw new Error(`podman run failed: ${started.stderr}`);
+  if (started.exitCode !== 0) {
+    await podman(['rm', '-f', name]);
+    throw new Error(`podman run failed: ${started.stderr}`);
+  }
   const url = `http://127.0.0.1:${port}`;
   const logs = async () => {
     const result = await podman(['logs', name]);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
-import { pushArtifact, putArtifact, putImage, registerWriter } from '@mlship/registry';
+import { isLoopbackHost, parseOciLocation, pushArtifact, putArtifact, putImage, registerWriter, resolveRef } from '@mlship/registry';
 import {
   BUNDLE_ROOT,
   DEFAULT_BUNDLE_BASES,
@@ -17,10 +17,12 @@ import {
   HEALTHCHECK_SCRIPT,
   SERVE_PORT,
   SERVE_USER,
+  BundleErrorCode,
   buildBundle,
   resolveModel,
   type BundleResult,
 } from './bundle/index.js';
+import { bundleError } from './bundle/errors.js';
 import { buildImage, parseImageReference, writeImageArchive, type BuildImageOptions, type ImagePlatform, type LayerEntry } from './image/index.js';
 
 export const TARGETS = ['cpu', 'gpu', 'edge'] as const;
@@ -57,7 +59,7 @@ export interface PackageModelOptions {
   out?: string;
   /** Push the image here (`oci://HOST/REPO:TAG`). */
   push?: string;
-  /** Plain HTTP to a loopback registry (base pulls and pushes). */
+  /** Plain HTTP to a loopback registry: for the base when its host is loopback, and for the push when its host is. */
   insecure?: boolean;
   env?: NodeJS.ProcessEnv;
   onProgress?: (event: { step: string; detail?: string }) => void;
@@ -68,7 +70,8 @@ export interface PackageModelResult {
   target: Target;
   base: string;
   platforms: string[];
-  package: { ref: string; digest: string };
+  /** `reused`: the latest packages/ version already described this image (same digest and target). */
+  package: { ref: string; digest: string; reused: boolean };
   image: {
     ref: string;
     digest: string;
@@ -81,6 +84,8 @@ export interface PackageModelResult {
   archive?: string;
   pushed?: { location: string; digest: string; blobsUploaded: number; blobsSkipped: number };
   seconds: { bundle: number; image: number; total: number };
+  /** What the bundle could not record (e.g. npm integrity, inlined packages), for the user to see. */
+  warnings: string[];
 }
 
 export function parsePlatform(text: string): ImagePlatform {
@@ -92,6 +97,47 @@ export function parsePlatform(text: string): ImagePlatform {
     });
   }
   return { os: 'linux', architecture: match[2] as 'amd64' | 'arm64' };
+}
+
+/** Labels a base image may carry that describe the base, not this image: dropped unless we set them. */
+const BASE_ONLY_LABELS = ['org.opencontainers.image.source', 'org.opencontainers.image.revision'];
+
+/**
+ * Where `--insecure` applies: the base when it is in a registry on loopback, the push when its host is
+ * loopback. One flag may serve a loopback push of an image built on a remote (HTTPS) base.
+ */
+export function insecureScope(base: string, push: string | undefined, insecure: boolean | undefined): { base: boolean; push: boolean } {
+  if (!insecure) return { base: false, push: false };
+  const reference = parseImageReference(base);
+  return {
+    base: reference.transport === 'docker' && isLoopbackHost(reference.host),
+    push: push !== undefined && isLoopbackHost(parseOciLocation(push).host),
+  };
+}
+
+/** The requested platforms, each given once. */
+export function parsePlatforms(texts: string[]): ImagePlatform[] {
+  const platforms = texts.map(parsePlatform);
+  const seen = new Set<string>();
+  for (const platform of platforms) {
+    const key = `${platform.os}/${platform.architecture}`;
+    if (seen.has(key)) {
+      throw new MlshipError(ErrorCode.usage, `platform ${key} is given twice`, { hint: 'give each platform once, e.g. linux/amd64,linux/arm64', exitCode: ExitCode.usage });
+    }
+    seen.add(key);
+  }
+  return platforms;
+}
+
+/** The latest packages/NAME version when it already describes this image (digest and target): a rebuild adds none. */
+async function unchangedPackage(registry: string, name: string, imageDigest: string, target: Target): Promise<{ ref: string; digest: string } | undefined> {
+  const latest = await resolveRef(registry, `packages/${name}`).catch((error: unknown) => {
+    if (error instanceof MlshipError && error.exitCode === ExitCode.usage) return undefined;
+    throw error;
+  });
+  const image = latest?.metadata.extra?.image as { digest?: unknown } | undefined;
+  if (!latest || image?.digest !== imageDigest || latest.metadata.params?.target !== target) return undefined;
+  return { ref: latest.ref, digest: latest.digest };
 }
 
 const LAYER_NAMES = ['runtime', 'app', 'weights'] as const;
@@ -121,11 +167,12 @@ async function buildAndStoreImage(name: string, build: BuildImageOptions) {
 export async function packageModel(options: PackageModelOptions): Promise<PackageModelResult> {
   const started = performance.now();
   const platformTexts = options.platforms && options.platforms.length > 0 ? options.platforms : DEFAULT_PLATFORMS[options.target];
-  const platforms = platformTexts.map(parsePlatform);
-  const base = options.base ?? DEFAULT_BASES[options.target];
   const progress = options.onProgress ?? (() => undefined);
   // Bad input fails here, before any work or progress output.
-  parseImageReference(base);
+  const platforms = parsePlatforms(platformTexts);
+  // The normalised name (`node:20` → docker.io/library/node:20): how it is spelled must not change the image.
+  const base = parseImageReference(options.base ?? DEFAULT_BASES[options.target]).name;
+  const insecure = insecureScope(base, options.push, options.insecure);
   await resolveModel(options.registry, options.ref);
 
   const temp = options.bundleDir ? undefined : await mkdtemp(join(tmpdir(), 'mlship-bundle-'));
@@ -166,6 +213,8 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
       labels['dev.mlship.git.commit'] = bundle.model.git.commit;
       if (bundle.model.git.remote) labels['org.opencontainers.image.source'] = bundle.model.git.remote;
     }
+    // The base's source and revision would describe the base, not this image.
+    const removeLabels = BASE_ONLY_LABELS.filter((label) => labels[label] === undefined);
     const imageStarted = performance.now();
     const { image, stored } = await buildAndStoreImage(name, {
       registry: options.registry,
@@ -181,31 +230,38 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
         workingDir: BUNDLE_ROOT,
         user: SERVE_USER,
         labels,
+        removeLabels,
         healthcheck: { test: ['CMD', 'node', '-e', HEALTHCHECK_SCRIPT], intervalSeconds: 10, timeoutSeconds: 3, startPeriodSeconds: 10, retries: 3 },
       },
       created: bundle.model.created,
-      ...(options.insecure ? { insecure: true } : {}),
+      ...(insecure.base ? { insecure: true } : {}),
       ...(options.env ? { env: options.env } : {}),
     });
     const imageSeconds = (performance.now() - imageStarted) / 1000;
     progress({ step: 'store', detail: stored.ref });
-    const pkg = await putArtifact({
-      registry: options.registry,
-      kind: 'packages',
-      name,
-      files: bundle.files.map((file) => ({ path: join(bundle.dir, file.path), name: file.path })),
-      parents: [bundle.model.ref],
-      params: { target: options.target, base, platforms: platformTexts },
-      extra: { image: { ref: stored.ref, digest: image.digest, mediaType: image.mediaType } },
-      git: bundle.model.git ?? null,
-    });
+    const unchanged = stored.reused ? await unchangedPackage(options.registry, name, image.digest, options.target) : undefined;
+    const pkg = unchanged
+      ? { ...unchanged, reused: true }
+      : {
+          ...(await putArtifact({
+            registry: options.registry,
+            kind: 'packages',
+            name,
+            files: bundle.files.map((file) => ({ path: join(bundle.dir, file.path), name: file.path })),
+            parents: [bundle.model.ref],
+            params: { target: options.target, base, platforms: platformTexts },
+            extra: { image: { ref: stored.ref, digest: image.digest, mediaType: image.mediaType } },
+            git: bundle.model.git ?? null,
+          })),
+          reused: false,
+        };
 
     const result: PackageModelResult = {
       model: { ref: bundle.model.ref, digest: bundle.model.digest },
       target: options.target,
       base,
       platforms: platformTexts,
-      package: { ref: pkg.ref, digest: pkg.digest },
+      package: { ref: pkg.ref, digest: pkg.digest, reused: pkg.reused },
       image: {
         ref: stored.ref,
         digest: image.digest,
@@ -219,16 +275,18 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
         })),
       },
       seconds: { bundle: bundleSeconds, image: imageSeconds, total: 0 },
+      warnings: [...bundle.warnings],
     };
     if (options.bundleDir) result.bundleDir = bundle.dir;
     if (options.out) {
       progress({ step: 'archive', detail: options.out });
-      await writeImageArchive({ registry: options.registry, digest: image.digest, mediaType: image.mediaType, file: options.out, repoTag: `localhost/${name}:${bundle.model.version}` });
+      // Tagged as the images/ version it is (not the model's version: several images may serve one model).
+      await writeImageArchive({ registry: options.registry, digest: image.digest, mediaType: image.mediaType, file: options.out, repoTag: `localhost/${name}:${stored.version}` });
       result.archive = options.out;
     }
     if (options.push) {
       progress({ step: 'push', detail: options.push });
-      const pushed = await pushArtifact({ registry: options.registry, ref: stored.ref, to: options.push, ...(options.insecure ? { insecure: true } : {}), ...(options.env ? { env: options.env } : {}) });
+      const pushed = await pushArtifact({ registry: options.registry, ref: stored.ref, to: options.push, ...(insecure.push ? { insecure: true } : {}), ...(options.env ? { env: options.env } : {}) });
       result.pushed = { location: pushed.location, digest: pushed.digest, blobsUploaded: pushed.blobsUploaded, blobsSkipped: pushed.blobsSkipped };
     }
     result.seconds.total = (performance.now() - started) / 1000;
@@ -242,14 +300,12 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
  * The bundled server runtime: beside this module in the CLI bundle (dist/bundle/serve-runtime.mjs),
  * or the CLI's build output when this package runs from its own dist or src (tests).
  */
-export function defaultRuntimeFile(): string {
-  const candidates = ['./serve-runtime.mjs', '../../cli/dist/bundle/serve-runtime.mjs'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+export function defaultRuntimeFile(
+  candidates: string[] = ['./serve-runtime.mjs', '../../cli/dist/bundle/serve-runtime.mjs'].map((path) => fileURLToPath(new URL(path, import.meta.url))),
+): string {
   const found = candidates.find((path) => existsSync(path));
   if (!found) {
-    throw new MlshipError(ErrorCode.usage, 'the server runtime (serve-runtime.mjs) is not built', {
-      hint: 'run `pnpm run build`',
-      exitCode: ExitCode.runtime,
-    });
+    throw bundleError(BundleErrorCode.runtimeMissing, 'the server runtime (serve-runtime.mjs) is not built', 'run `pnpm run build`', { candidates });
   }
   return found;
 }

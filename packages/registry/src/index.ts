@@ -12,7 +12,7 @@ export { gcRegistry, type GcReport } from './gc.js';
 export { exportArtifacts, importArchive, checkArchiveEntry, type ExportResult, type ImportResult } from './archive.js';
 export { pushArtifact, type PushResult } from './remote/push.js';
 export { pullArtifact, type PullResult } from './remote/pull.js';
-export { parseOciLocation, type OciLocation } from './remote/oci-url.js';
+export { parseOciLocation, isLoopbackHost, type OciLocation } from './remote/oci-url.js';
 export { findCredentials } from './remote/auth.js';
 export { writeBlob, hasBlob, openBlobStream, readBlobVerified, MAX_DOCUMENT_BYTES, type BlobSource, type WrittenBlob } from './blobs.js';
 export { OciClient, type ClientOptions, type RequestOptions } from './remote/client.js';

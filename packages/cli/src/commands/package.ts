@@ -26,7 +26,7 @@ export function registerPackage(program: Command): void {
     .option('--push <location>', 'push the image to an OCI registry, e.g. oci://registry.example.com/team/iris:1')
     .option('--out <file>', 'also write the image as an archive (podman load, docker load, skopeo oci-archive:)')
     .option('--bundle-dir <dir>', 'keep the bundle directory (Dockerfile, runtime, model, SBOM) here')
-    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, localhost), for the base and --push')
+    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, localhost): for the base and for --push, each when its host is one')
     .addHelpText(
       'after',
       `
@@ -65,9 +65,10 @@ Examples:
           ...(options.insecure ? { insecure: true } : {}),
           onProgress: (event) => context.reporter.info(`${event.step}: ${event.detail ?? ''}`),
         });
+        for (const warning of result.warnings) context.reporter.warn(warning);
         const lines = [
           `model:    ${result.model.ref} (${result.model.digest.slice(0, 19)})`,
-          `package:  ${result.package.ref}`,
+          `package:  ${result.package.ref}${result.package.reused ? ' (unchanged)' : ''}`,
           `image:    ${result.image.ref} ${result.image.digest}${result.image.reused ? ' (unchanged: same digest as the latest version)' : ''}`,
           `base:     ${result.base}`,
         ];

@@ -1,16 +1,18 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { digestOf, hexOf } from '@mlship/core';
-import { initRegistry, putArtifact, resolveRef } from '@mlship/registry';
+import { initRegistry, putArtifact, resolveRef, tagArtifact } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
-import { buildBundle } from './build-bundle.js';
+import { buildBundle, settleTree } from './build-bundle.js';
 import { BundleErrorCode } from './errors.js';
-import { parsePnpmLock } from './npm-integrity.js';
+import { parsePnpmLock, readIntegrityIndex } from './npm-integrity.js';
 import type { BuildBundleOptions, BundleResult } from './types.js';
 import { expectedProbabilities, GIT, installedOnnxruntimeDir, REPO_ROOT, storeTestModel, testRuntimeFile } from './test-fixtures.js';
 
@@ -358,7 +360,20 @@ describe('buildBundle', () => {
     const healthcheck = lines.find((line) => line.startsWith('HEALTHCHECK'))!;
     const command = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[];
     expect(command.slice(0, 2)).toEqual(['node', '-e']);
-    expect(command[2]).toContain("fetch('http://127.0.0.1:8080/v2/health/ready')");
+    // The check asks the port the server listens on: MLSHIP_PORT when the container overrides it.
+    const server = createServer((request, response) => {
+      response.writeHead(request.url === '/v2/health/ready' ? 200 : 404);
+      response.end();
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = String((server.address() as AddressInfo).port);
+      const check = (env: Record<string, string>) => execa('node', ['-e', command[2]!], { env, reject: false });
+      expect((await check({ MLSHIP_PORT: port })).exitCode).toBe(0);
+      expect((await check({ MLSHIP_PORT: '1' })).exitCode).toBe(1);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
     // Every COPY source is in the bundle and in the build context .dockerignore leaves.
     const ignore = await readFile(join(edge.dir, '.dockerignore'), 'utf8');
     for (const source of ['node_modules', 'server', 'model', 'package.json', 'package-lock.json', 'sbom.cdx.json']) {
@@ -375,6 +390,34 @@ describe('buildBundle', () => {
     const again = await buildBundle(options(join(temp.dir, 'cpu-again')));
     expect(again.files).toEqual(cpu.files);
     expect(again.sbom).toEqual(cpu.sbom);
+  });
+
+  test('gives the same files whichever way the ref names the version (latest, number, alias)', async () => {
+    await tagArtifact({ registry, ref: 'models/iris:1', alias: 'production' });
+    const digestsOf = (result: BundleResult) => result.files.map((file) => `${file.path} ${file.digest}`);
+    for (const [position, modelRef] of ['models/iris', 'models/iris@production'].entries()) {
+      const again = await buildBundle(options(join(temp.dir, `spelled-${position}`), { modelRef }));
+      expect(digestsOf(again)).toEqual(digestsOf(cpu));
+    }
+  });
+
+  test('writes modes 0644 and 0755 whatever the umask', async () => {
+    const previous = process.umask(0o077);
+    let result: BundleResult;
+    try {
+      result = await buildBundle(options(join(temp.dir, 'umask')));
+    } finally {
+      process.umask(previous);
+    }
+    expect((await stat(result.dir)).mode & 0o777).toBe(0o755);
+    const entries = await readdir(result.dir, { recursive: true, withFileTypes: true });
+    const wrong = [];
+    for (const entry of entries) {
+      const mode = (await stat(join(entry.parentPath, entry.name))).mode & 0o777;
+      if (mode !== (entry.isDirectory() ? 0o755 : 0o644)) wrong.push(`${entry.name} ${mode.toString(8)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(entries.length).toBeGreaterThan(10);
   });
 
   test('a new version of the model changes only the weights layer', async () => {
@@ -459,5 +502,34 @@ describe('buildBundle', () => {
     const binding = result.files.find((file) => file.path.endsWith('linux/x64/onnxruntime_binding.node'))!;
     const installed = await readFile(join(onnxruntimeDir, 'bin', 'napi-v6', 'linux', 'x64', 'onnxruntime_binding.node'));
     expect(binding.digest).toBe(`sha256:${createHash('sha256').update(installed).digest('hex')}`);
+  });
+});
+
+describe('settleTree', () => {
+  test('sets the bundle modes and flushes directories deepest first', async () => {
+    const root = join(temp.dir, 'settle');
+    await mkdir(join(root, 'a', 'b'), { recursive: true });
+    await mkdir(join(root, 'c'));
+    await writeFile(join(root, 'a', 'b', 'f'), 'x');
+    await chmod(join(root, 'a', 'b', 'f'), 0o600);
+    await chmod(join(root, 'a'), 0o700);
+    const flushed = await settleTree(root);
+    expect(flushed.map((dir) => dir.slice(root.length))).toEqual(['/a/b', '/a', '/c', '']);
+    expect((await stat(join(root, 'a', 'b', 'f'))).mode & 0o777).toBe(0o644);
+    expect((await stat(join(root, 'a'))).mode & 0o777).toBe(0o755);
+  });
+});
+
+describe('readIntegrityIndex', () => {
+  test('passes over a package-lock.json that is not JSON, with a warning', async () => {
+    const project = join(temp.dir, 'bad-lock');
+    await mkdir(join(project, 'inner', 'node_modules', 'x'), { recursive: true });
+    await writeFile(join(project, 'inner', 'package-lock.json'), '{ not json');
+    const good = { lockfileVersion: 3, packages: { 'node_modules/x': { version: '1.0.0', integrity: 'sha512-abc' } } };
+    await writeFile(join(project, 'package-lock.json'), JSON.stringify(good));
+    const index = await readIntegrityIndex(join(project, 'inner', 'node_modules', 'x'));
+    expect(index.source).toBe(join(project, 'package-lock.json'));
+    expect(index.lookup('x', '1.0.0')).toBe('sha512-abc');
+    expect(index.warnings).toEqual([expect.stringContaining(`${join(project, 'inner', 'package-lock.json')} is not valid JSON`)]);
   });
 });

@@ -68,6 +68,32 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
+/**
+ * Makes the tree's modes the bundle's (directories 0755, files 0644) whatever the umask, so that
+ * `docker build` copies files anyone in the image can read, then flushes every directory, deepest
+ * first, so that the entries survive a crash once the tree is renamed into place. Returns the
+ * directories in the order they were flushed.
+ */
+export async function settleTree(root: string): Promise<string[]> {
+  const directories: string[] = [];
+  const visit = async (dir: string, depth: number): Promise<Array<{ dir: string; depth: number }>> => {
+    await chmod(dir, 0o755);
+    const found = [{ dir, depth }];
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) found.push(...(await visit(path, depth + 1)));
+      else await chmod(path, 0o644);
+    }
+    return found;
+  };
+  const found = await visit(root, 0);
+  for (const { dir } of found.sort((a, b) => b.depth - a.depth || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0))) {
+    await fsyncDir(dir);
+    directories.push(dir);
+  }
+  return directories;
+}
+
 /** Collects the bundle's files as they are written: path → absolute file. */
 class BundleWriter {
   readonly paths: string[] = [];
@@ -193,7 +219,8 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BundleRe
         subjects,
         model: facts,
         otherParents: model.metadata.parents.filter((parent) => !parent.ref.startsWith('datasets/')),
-        modelRef: options.modelRef,
+        // The resolved version: how the ref was spelled (alias, latest, number) must not change the bytes.
+        modelRef: facts.ref,
         target: options.target,
         platforms: platformTexts,
         base,
@@ -203,6 +230,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BundleRe
 
     // app: package files; the lockfile's integrity comes from the lockfile that installed ONNX Runtime
     const integrity = await readIntegrityIndex(onnxruntime.node.dir);
+    warnings.push(...integrity.warnings);
     const npmInput = {
       name: appName,
       version: MLSHIP_VERSION,
@@ -244,6 +272,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BundleRe
 
     digests = await writer.digests();
     for (const path of digests.keys()) await syncFile(join(temp, path));
+    await settleTree(temp);
     const files: BundleFile[] = [...digests].map(([path, { digest, size }]) => ({ path, size, digest }));
 
     // into place: the old directory (empty, or replaced with `force`) moves aside first

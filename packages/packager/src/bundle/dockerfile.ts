@@ -28,7 +28,8 @@ export const DEFAULT_BUNDLE_BASES: Record<BundleTarget, string> = {
 /** Where Google's distroless Node images put node (their PATH does not include it). */
 export const DISTROLESS_NODE_DIR = '/nodejs/bin';
 
-export const HEALTHCHECK_SCRIPT = `fetch('http://127.0.0.1:${SERVE_PORT}/v2/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+/** Asks the server on the port it listens on: MLSHIP_PORT when the container overrides it. */
+export const HEALTHCHECK_SCRIPT = `fetch('http://127.0.0.1:' + (process.env.MLSHIP_PORT || ${SERVE_PORT}) + '/v2/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
 export const ENTRYPOINT = ['node', `${BUNDLE_ROOT}/server/serve-runtime.mjs`, `${BUNDLE_ROOT}/model`];
 
 export interface DockerfileInput {

@@ -10,6 +10,8 @@ import { basename, dirname, join } from 'node:path';
 export interface IntegrityIndex {
   /** The lockfile read, or null when none was found. */
   source: string | null;
+  /** Lockfiles passed over because they could not be read (invalid JSON). */
+  warnings: string[];
   lookup(name: string, version: string): string | undefined;
 }
 
@@ -42,8 +44,10 @@ export function parsePnpmLock(text: string): Map<string, string> {
 /** Integrity by `name@version` from an npm lockfile (v2/v3 `packages`). */
 export function parseNpmLock(text: string): Map<string, string> {
   const found = new Map<string, string>();
-  const lock = JSON.parse(text) as { packages?: Record<string, { name?: string; version?: string; integrity?: string }> };
-  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+  const lock = JSON.parse(text) as { packages?: Record<string, { name?: string; version?: string; integrity?: string } | null> } | null;
+  const packages = lock !== null && typeof lock === 'object' && lock.packages !== null && typeof lock.packages === 'object' ? lock.packages : {};
+  for (const [path, entry] of Object.entries(packages)) {
+    if (entry === null || typeof entry !== 'object') continue;
     const name = entry.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
     if (path !== '' && entry.version && entry.integrity) found.set(`${name}@${entry.version}`, entry.integrity);
   }
@@ -52,20 +56,31 @@ export function parseNpmLock(text: string): Map<string, string> {
 
 /** Reads the nearest lockfile above `packageDir` (a real path). */
 export async function readIntegrityIndex(packageDir: string): Promise<IntegrityIndex> {
+  const warnings: string[] = [];
   for (let dir = packageDir; ; dir = dirname(dir)) {
     const pnpm = basename(dir) === '.pnpm' ? [join(dir, 'lock.yaml')] : [join(dir, 'pnpm-lock.yaml')];
     for (const file of pnpm) {
-      if (existsSync(file)) return index(file, parsePnpmLock(await readFile(file, 'utf8')));
+      if (existsSync(file)) return index(file, parsePnpmLock(await readFile(file, 'utf8')), warnings);
     }
     for (const file of [join(dir, 'node_modules', '.package-lock.json'), join(dir, 'package-lock.json')]) {
-      if (existsSync(file)) return index(file, parseNpmLock(await readFile(file, 'utf8')));
+      if (!existsSync(file)) continue;
+      let entries: Map<string, string>;
+      try {
+        entries = parseNpmLock(await readFile(file, 'utf8'));
+      } catch (error) {
+        // Any package-lock.json above the package is found; one that is not JSON is not ours to fail on.
+        if (!(error instanceof SyntaxError)) throw error;
+        warnings.push(`${file} is not valid JSON (${error.message}): passed over`);
+        continue;
+      }
+      return index(file, entries, warnings);
     }
-    if (dirname(dir) === dir) return { source: null, lookup: () => undefined };
+    if (dirname(dir) === dir) return { source: null, lookup: () => undefined, warnings };
   }
 }
 
-function index(source: string, entries: Map<string, string>): IntegrityIndex {
-  return { source, lookup: (name, version) => entries.get(`${name}@${version}`) };
+function index(source: string, entries: Map<string, string>, warnings: string[]): IntegrityIndex {
+  return { source, lookup: (name, version) => entries.get(`${name}@${version}`), warnings };
 }
 
 /** The npm registry's tarball URL of a package version. */

@@ -39,14 +39,14 @@ export function expectedProbabilities(row: number[]): number[] {
   return exps.map((value) => value / total);
 }
 
-export async function storeTestModel(registry: string): Promise<{ dataset: PutResult; model: PutResult }> {
+export async function storeTestModel(registry: string, options: { name?: string; git?: GitFacts | null } = {}): Promise<{ dataset: PutResult; model: PutResult }> {
   const dataset = await putArtifact({ registry, kind: 'datasets', name: 'iris', files: [{ name: 'iris.csv', data: 'a,b,c,d,label\n1,2,3,4,x\n' }], git: null });
   const model = classifier();
   const signature = buildSignature({ inputs: model.graph.inputs, outputs: model.graph.outputs, irVersion: 8, opset: 13, labels: ['setosa', 'versicolor', 'virginica'] });
   const stored = await putArtifact({
     registry,
     kind: 'models',
-    name: 'iris',
+    name: options.name ?? 'iris',
     files: [
       { name: 'model.onnx', data: encodeModel(model) },
       { name: 'signature.json', data: `${JSON.stringify(signature, null, 2)}\n` },
@@ -55,7 +55,7 @@ export async function storeTestModel(registry: string): Promise<{ dataset: PutRe
       { name: 'metrics.json', data: '{"accuracy":1}\n' },
     ],
     parents: [dataset.ref],
-    git: GIT,
+    git: options.git === undefined ? GIT : options.git,
   });
   return { dataset, model: stored };
 }

@@ -1,13 +1,14 @@
-import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { ErrorCode, ExitCode, MlshipError, createSha256, type Digest } from '@mlship/core';
-import { blobPath, writeBlob } from '@mlship/registry';
+import { ErrorCode, ExitCode, MlshipError, createSha256, hexOf, isDigest, writeFileAtomic, type Digest } from '@mlship/core';
+import { blobPath, openBlobStream, writeBlob } from '@mlship/registry';
 import { ARCHIVE_ENTRY_LIMIT, ARCHIVE_MEMORY_BUDGET } from './base-archive.js';
 import { checkConfigPlatform, malformedBase, parseConfig, parseJson, type BaseImage } from './base-documents.js';
 import { reuseBlob, storeDocument } from './blob-store.js';
 import { canonicalBytes } from './canonical-json.js';
+import { layerCacheDir } from './layer.js';
 import { ImageMediaType } from './media-types.js';
 import { parseRegistryReference, type DockerArchiveReference } from './reference.js';
 import { ArchiveMemory, scanTar } from './tar-scan.js';
@@ -32,13 +33,28 @@ function compressionOf(head: Uint8Array): Compression {
  * For a plain tar that is the blob's own digest (computed by writeBlob); a gzip layer is also inflated
  * on the side and hashed.
  */
-class DiffIdTap extends Transform {
+export class DiffIdTap extends Transform {
   compression: Compression | undefined;
   private gunzip: Gunzip | undefined;
   private inflated: Promise<void> | undefined;
   private readonly hash = createSha256();
+  /** The first bytes, held until there are enough (4) to tell the compression. */
+  private head: Buffer[] = [];
+  private headBytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.compression === undefined) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes < 4) return done();
+      this.pass(Buffer.concat(this.head), done);
+      this.head = [];
+      return;
+    }
+    this.pass(chunk, done);
+  }
+
+  private pass(chunk: Buffer, done: TransformCallback): void {
     if (this.compression === undefined) {
       this.compression = compressionOf(chunk);
       if (this.compression === 'zstd') {
@@ -64,6 +80,21 @@ class DiffIdTap extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.compression === undefined && this.headBytes > 0) {
+      // A layer of under 4 bytes: not a tar, but passed on for writeBlob's checks all the same.
+      const head = Buffer.concat(this.head);
+      this.head = [];
+      this.pass(head, (error, data) => {
+        if (error) return done(error);
+        if (data) this.push(data);
+        this.finish(done);
+      });
+      return;
+    }
+    this.finish(done);
+  }
+
+  private finish(done: TransformCallback): void {
     if (!this.gunzip) return done();
     this.gunzip.end();
     this.inflated!.then(() => done(), done);
@@ -95,7 +126,32 @@ async function storeLayer(
   });
   onProgress?.({ phase: 'base', digest: written.digest, size: written.size, bytes: written.size, done: true, cached: false });
   const mediaType = tap.compression === 'gzip' ? ImageMediaType.ociLayerGzip : ImageMediaType.ociLayer;
-  return { descriptor: { mediaType, digest: written.digest, size: written.size }, diffId: tap.diffId(written.digest) };
+  const diffId = tap.diffId(written.digest);
+  if (tap.compression === 'gzip') await rememberDiffId(root, written.digest, diffId);
+  return { descriptor: { mediaType, digest: written.digest, size: written.size }, diffId };
+}
+
+/** Where a stored gzip layer's diff_id is remembered once computed: `<layer cache>/diff-ids/<hex>`. */
+const diffIdRecord = (root: string, digest: Digest) => join(layerCacheDir(root), 'diff-ids', hexOf(digest));
+
+async function rememberDiffId(root: string, digest: Digest, diffId: Digest): Promise<void> {
+  await mkdir(join(layerCacheDir(root), 'diff-ids'), { recursive: true });
+  await writeFileAtomic(diffIdRecord(root, digest), `${diffId}\n`);
+}
+
+/**
+ * The diff_id of a stored gzip layer: remembered when this module computed it, else computed now by
+ * inflating the blob (it may have come from a base whose diff_ids were not checked) and remembered.
+ */
+async function storedDiffId(root: string, digest: Digest): Promise<Digest> {
+  const known = (await readFile(diffIdRecord(root, digest), 'utf8').catch(() => '')).trim();
+  if (isDigest(known)) return known as Digest;
+  const hash = createSha256();
+  const inflated = (await openBlobStream(root, digest)).pipe(createGunzip());
+  for await (const chunk of inflated) hash.update(chunk as Buffer);
+  const diffId: Digest = `sha256:${hash.digest('hex')}`;
+  await rememberDiffId(root, digest, diffId);
+  return diffId;
 }
 
 async function storedCompression(root: string, digest: Digest): Promise<Compression> {
@@ -190,8 +246,8 @@ export async function fetchDockerArchive(
     if (expected && (await reuseBlob(root, expected, size))) {
       const compression = await storedCompression(root, expected);
       const mediaType = compression === 'gzip' ? ImageMediaType.ociLayerGzip : ImageMediaType.ociLayer;
-      // A compressed layer is trusted to match its diff_id once stored: it was checked when it came in.
-      results.set(name, { descriptor: { mediaType, digest: expected, size }, diffId: compression === 'none' ? expected : diffId });
+      // A stored gzip layer's diff_id is its own (remembered or computed), checked against the config below.
+      results.set(name, { descriptor: { mediaType, digest: expected, size }, diffId: compression === 'none' ? expected : await storedDiffId(root, expected) });
       onProgress?.({ phase: 'base', digest: expected, size, bytes: size, done: true, cached: true });
     } else if (!expected && (await reuseBlob(root, diffId, size))) {
       // A plain tar whose digest is its diff_id is already stored: nothing to read.

@@ -60,7 +60,8 @@ export function parseJson<T>(bytes: Uint8Array, where: string): T {
   }
 }
 
-function isDescriptor(value: unknown): value is ImageDescriptor {
+/** A descriptor with a media type, a sha256 digest (64 lowercase hex digits) and a size. */
+export function isDescriptor(value: unknown): value is ImageDescriptor {
   const candidate = value as ImageDescriptor | undefined;
   return (
     typeof candidate?.mediaType === 'string' &&

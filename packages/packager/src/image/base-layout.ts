@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, fromFsError, hexOf, type Digest } from '@mlship/core';
 import { MAX_DOCUMENT_BYTES } from '@mlship/registry';
-import { malformedBase, parseJson, type BaseSource } from './base-documents.js';
+import { isDescriptor, malformedBase, parseJson, type BaseSource } from './base-documents.js';
 import { documentTooLarge, ensureBlob, verifyBytes } from './blob-store.js';
 import { selectPlatformManifest } from './platform.js';
 import type { LayoutReference } from './reference.js';
@@ -16,6 +16,11 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
  */
 export function selectLayoutEntry(index: ImageIndexDocument, ref: string | undefined, platform: Platform, where: string): ImageDescriptor {
   const entries = Array.isArray(index.manifests) ? index.manifests : [];
+  // Digests name files in the layout and sizes bound what is read: both must be checked first.
+  const invalid = entries.find((entry) => !isDescriptor(entry));
+  if (invalid !== undefined) {
+    throw malformedBase(where, `index.json has an entry without a media type, a sha256 digest and a size (${JSON.stringify(invalid).slice(0, 200)})`);
+  }
   const names = [...new Set(entries.map((entry) => entry.annotations?.[REF_NAME]).filter((name): name is string => typeof name === 'string'))];
   const named = (name: string) => entries.filter((entry) => entry.annotations?.[REF_NAME] === name);
   let candidates: ImageDescriptor[];

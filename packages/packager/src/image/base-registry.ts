@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ErrorCode, ExitCode, MlshipError, digestOf, type Digest } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, digestOf, readStreamLimited, type Digest } from '@mlship/core';
 import { OciClient, hasBlob, readBlobVerified, MAX_DOCUMENT_BYTES } from '@mlship/registry';
 import type { BaseSource } from './base-documents.js';
 import { documentTooLarge, ensureBlob, verifyBytes } from './blob-store.js';
@@ -13,6 +13,27 @@ function notFound(reference: RegistryReference, what: string): MlshipError {
     hint: `check the repository name and tag (\`skopeo inspect docker://${reference.name}\` lists what is there)`,
     exitCode: ExitCode.usage,
     details: { base: reference.name },
+  });
+}
+
+/** A response body, read only up to `limit` bytes: a longer one fails as soon as it passes the limit. */
+async function readBody(response: Response, limit: number, what: string, tooLarge: () => MlshipError): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  try {
+    return await readStreamLimited(body, limit, what);
+  } catch (error) {
+    body.destroy();
+    if (error instanceof MlshipError && error.code === ErrorCode.usage) throw tooLarge();
+    throw error;
+  }
+}
+
+/** More bytes than the descriptor naming them says. */
+function longerThanDescribed(what: string, size: number): MlshipError {
+  return new MlshipError(ErrorCode.integrity, `${what} is larger than the ${size} bytes its descriptor says`, {
+    hint: 'the registry sent more than the image describes; the base image or the registry is damaged',
+    exitCode: ExitCode.runtime,
   });
 }
 
@@ -49,14 +70,15 @@ export class RegistryBaseSource implements BaseSource {
     if (descriptor.size > MAX_DOCUMENT_BYTES) throw documentTooLarge(`${kind} ${descriptor.digest}`, descriptor.size);
     if (await hasBlob(this.root, descriptor.digest)) return readBlobVerified(this.root, descriptor.digest);
     if (kind === 'manifest' || isIndexMediaType(descriptor.mediaType) || isManifestMediaType(descriptor.mediaType)) {
-      return (await this.getManifest(descriptor.digest, descriptor.digest)).bytes;
+      return (await this.getManifest(descriptor.digest, descriptor.digest, descriptor.size)).bytes;
     }
     const response = await this.client.request({ method: 'GET', path: this.client.repoPath(`blobs/${descriptor.digest}`), accept: [200, 404] });
     if (response.status === 404) {
       await response.body?.cancel();
       throw notFound(this.reference, `blob ${descriptor.digest}`);
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const what = `${kind} ${descriptor.digest} of ${this.reference.name}`;
+    const bytes = await readBody(response, descriptor.size, what, () => longerThanDescribed(what, descriptor.size));
     verifyBytes(bytes, descriptor.digest, this.reference.name);
     return bytes;
   }
@@ -86,7 +108,8 @@ export class RegistryBaseSource implements BaseSource {
     }
   }
 
-  private async getManifest(reference: string, expected: Digest | undefined): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }> {
+  /** `described`: the size of the descriptor naming the manifest; MAX_DOCUMENT_BYTES bounds one named by a tag. */
+  private async getManifest(reference: string, expected: Digest | undefined, described?: number): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }> {
     const response = await this.client.request({
       method: 'GET',
       path: this.client.repoPath(`manifests/${reference}`),
@@ -102,8 +125,11 @@ export class RegistryBaseSource implements BaseSource {
       await response.body?.cancel();
       throw documentTooLarge(`the manifest of ${this.reference.name}`, length);
     }
-    const bytes = Buffer.from(await response.arrayBuffer());
-    if (bytes.length > MAX_DOCUMENT_BYTES) throw documentTooLarge(`the manifest of ${this.reference.name}`, bytes.length);
+    const what = `the manifest of ${this.reference.name}`;
+    const bytes =
+      described === undefined
+        ? await readBody(response, MAX_DOCUMENT_BYTES, what, () => documentTooLarge(what, MAX_DOCUMENT_BYTES + 1))
+        : await readBody(response, described, what, () => longerThanDescribed(what, described));
     const digest = digestOf(bytes);
     const claimed = expected ?? response.headers.get('docker-content-digest') ?? digest;
     if (/^sha256:/.test(claimed)) verifyBytes(bytes, claimed as Digest, this.reference.name);

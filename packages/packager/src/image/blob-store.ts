@@ -1,4 +1,6 @@
 import { stat, utimes } from 'node:fs/promises';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ErrorCode, ExitCode, MlshipError, digestOf, type Digest } from '@mlship/core';
 import { blobPath, hasBlob, writeBlob, MAX_DOCUMENT_BYTES, type BlobSource } from '@mlship/registry';
 import type { ImageDescriptor, ImageProgress } from './types.js';
@@ -44,7 +46,8 @@ export async function ensureBlob(
     onProgress?.({ phase: 'base', digest, size, bytes: size, done: true, cached: true });
     return false;
   }
-  const written = await writeBlob(root, await open(), {
+  const source = await open();
+  const written = await writeBlob(root, typeof source === 'string' || source instanceof Uint8Array ? source : limitedTo(source, descriptor), {
     expected: digest,
     onBytes: (bytes) => onProgress?.({ phase: 'base', digest, size, bytes, done: false, cached: false }),
   });
@@ -56,6 +59,30 @@ export async function ensureBlob(
   }
   onProgress?.({ phase: 'base', digest, size, bytes: size, done: true, cached: false });
   return true;
+}
+
+/** Passes a stream on, failing it as soon as more bytes come than the descriptor's size (a lying source). */
+export function limitedTo(source: Readable | AsyncIterable<Uint8Array>, descriptor: ImageDescriptor): Readable {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      bytes += chunk.length;
+      if (bytes > descriptor.size) {
+        done(
+          new MlshipError(ErrorCode.integrity, `blob ${descriptor.digest} is more than the ${descriptor.size} bytes its descriptor says`, {
+            hint: 'the base image or its registry is damaged',
+            exitCode: ExitCode.runtime,
+          }),
+        );
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  const input = source instanceof Readable ? source : Readable.from(source);
+  // pipeline, not pipe: a failure on either side destroys both (the HTTP body is cancelled).
+  pipeline(input, limit).catch(() => undefined);
+  return limit;
 }
 
 export function documentTooLarge(what: string, size: number): MlshipError {

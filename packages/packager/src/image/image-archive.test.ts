@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { initRegistry, readBlobVerified } from '@mlship/registry';
+import { blobPath, initRegistry, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from '@mlship/registry';
 import { caught, containersEnv, makeTempDir } from '@mlship/test-utils';
 import { buildImage, type BuiltImage, type ImagePlatform } from './build-image.js';
 import { writeImageArchive } from './image-archive.js';
 import { readStreamLimited } from '@mlship/core';
 import { scanTar } from './tar-scan.js';
+import { canonicalBytes } from './canonical-json.js';
+import { ImageMediaType } from './media-types.js';
 import { makeBaseLayout } from './test-fixtures.js';
 import type { ImageManifestDocument } from './types.js';
 
@@ -123,5 +125,35 @@ describe('writeImageArchive', () => {
     expect(wrongType.code).toBe('MLSHIP_E_USAGE');
     const badPath = await caught(writeImageArchive({ registry, digest: single.digest, mediaType: single.mediaType, file: join(temp.dir, 'no', 'dir', 'x.tar') }));
     expect(badPath.code).toBe('MLSHIP_E_FILE_NOT_FOUND');
+  });
+});
+
+describe('writeImageArchive with a damaged store', () => {
+  it('fails with MLSHIP_E_INTEGRITY on a corrupt large blob and leaves no temp file', async () => {
+    const temp = await makeTempDir('mlship-image-archive-corrupt-');
+    try {
+      const registry = (await initRegistry({ dir: join(temp.dir, 'project') })).registry;
+      const layer = await writeBlob(registry, randomBytes(MAX_DOCUMENT_BYTES + (1 << 20)));
+      const config = await writeBlob(registry, canonicalBytes({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }));
+      const manifest = canonicalBytes({
+        schemaVersion: 2,
+        mediaType: ImageMediaType.ociManifest,
+        config: { mediaType: ImageMediaType.ociConfig, digest: config.digest, size: config.size },
+        layers: [{ mediaType: ImageMediaType.ociLayer, digest: layer.digest, size: layer.size }],
+      });
+      const stored = await writeBlob(registry, manifest);
+      // Same size, one byte changed near the end: only the end of the stream can tell.
+      const handle = await open(blobPath(registry, layer.digest), 'r+');
+      await handle.write(Buffer.from([0]), 0, 1, layer.size - 10);
+      await handle.write(Buffer.from([1]), 0, 1, layer.size - 11);
+      await handle.close();
+      const out = join(temp.dir, 'out');
+      await execa('mkdir', ['-p', out]);
+      const error = await caught(writeImageArchive({ registry, digest: stored.digest, mediaType: ImageMediaType.ociManifest, file: join(out, 'image.tar') }));
+      expect(error.code).toBe('MLSHIP_E_INTEGRITY');
+      expect(await readdir(out)).toEqual([]);
+    } finally {
+      await temp.cleanup();
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,6 +7,7 @@ import { ErrorCode, ExitCode, MlshipError, fromFsError, fsyncDir, hexOf, tempPat
 import { openBlobStream, readBlobVerified, MAX_DOCUMENT_BYTES } from '@mlship/registry';
 import { malformedBase, parseJson, parseManifest } from './base-documents.js';
 import { canonicalBytes } from './canonical-json.js';
+import { drained } from './layer.js';
 import { ImageMediaType, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { formatPlatform, platformMatches } from './platform.js';
 import { parseRegistryReference } from './reference.js';
@@ -148,15 +148,19 @@ export async function writeImageArchive(options: WriteImageArchiveOptions): Prom
     const finished = new Promise<void>((done, fail) => {
       sink = pack.entry(header(name, size, type), (error) => (error ? fail(error) : done()));
     });
+    // The entry's callback reports its failure; without a listener its 'error' event would crash the process.
+    sink.on('error', () => undefined);
+    finished.catch(() => undefined);
     if (type === 'file') {
       if (Buffer.isBuffer(content)) sink.end(content);
       else {
         try {
           for await (const chunk of content) {
-            if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+            if (!sink.write(chunk as Buffer)) await Promise.race([drained(sink), written]);
           }
         } catch (error) {
           sink.destroy(error as Error);
+          content.destroy();
           throw error;
         }
         sink.end(undefined);
@@ -191,7 +195,8 @@ export async function writeImageArchive(options: WriteImageArchiveOptions): Prom
     await fsyncDir(dirname(out));
   } catch (error) {
     pack.destroy();
-    await written.catch(() => undefined);
+    // The file is written to the end (or fails) before the temp file goes.
+    await Promise.allSettled([written]);
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;

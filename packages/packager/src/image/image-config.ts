@@ -15,6 +15,8 @@ export interface ImageRuntimeConfig {
   user?: string;
   /** Merged over the base's labels. */
   labels?: Record<string, string>;
+  /** Base labels not carried over (those that describe the base, not the image built on it). */
+  removeLabels?: string[];
   /** Docker's HEALTHCHECK; `test` is `["CMD", ...]`, `["CMD-SHELL", "..."]`, or a command (CMD is prepended). */
   healthcheck?: { test: string[]; intervalSeconds?: number; timeoutSeconds?: number; startPeriodSeconds?: number; retries?: number };
   stopSignal?: string;
@@ -102,7 +104,11 @@ export function imageConfig(
   if (runtime.workingDir !== undefined) defaults.WorkingDir = runtime.workingDir;
   if (runtime.user !== undefined) defaults.User = runtime.user;
   if (runtime.stopSignal !== undefined) defaults.StopSignal = runtime.stopSignal;
-  if (runtime.labels !== undefined) defaults.Labels = { ...(defaults.Labels ?? {}), ...runtime.labels };
+  if (runtime.labels !== undefined || runtime.removeLabels?.length) {
+    const labels: Record<string, string> = { ...(defaults.Labels ?? {}) };
+    for (const label of runtime.removeLabels ?? []) delete labels[label];
+    defaults.Labels = { ...labels, ...runtime.labels };
+  }
   if (runtime.healthcheck) {
     const { test, intervalSeconds, timeoutSeconds, startPeriodSeconds, retries } = runtime.healthcheck;
     if (!Array.isArray(test) || test.length === 0) throw usage('the health check has no test', 'give a command, e.g. ["CMD", "node", "check.js"]');

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { chmod, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRegistry, blobPath } from '@mlship/registry';
@@ -106,5 +107,31 @@ describe('buildLayer', () => {
     }
     const missing = await caught(buildLayer({ registry, entries: [{ path: 'a', source: { file: join(temp.dir, 'nope') } }] }));
     expect(missing.code).toBe('MLSHIP_E_FILE_NOT_FOUND');
+  });
+
+  it('fails with a coded error and leaves no temp blob when a file grows while it is packed', async () => {
+    const first = join(temp.dir, 'a.bin');
+    const second = join(temp.dir, 'b.bin');
+    await writeFile(first, Buffer.alloc(3_000_000, 1));
+    await writeFile(second, Buffer.alloc(3_000_000, 2));
+    let grown = false;
+    const error = await caught(
+      buildLayer({
+        registry,
+        entries: [
+          { path: 'a.bin', source: { file: first } },
+          { path: 'b.bin', source: { file: second } },
+        ],
+        onProgress: () => {
+          if (grown) return;
+          grown = true;
+          appendFileSync(second, Buffer.alloc(2_000_000, 3));
+        },
+      }),
+    );
+    expect(grown).toBe(true);
+    expect([error.code, error.exitCode]).toEqual(['MLSHIP_E_IO', 3]);
+    expect(error.message).toContain('changed while the image layer was being built');
+    expect((await readdir(join(registry, 'blobs', 'sha256'))).filter((name) => name.startsWith('.tmp'))).toEqual([]);
   });
 });

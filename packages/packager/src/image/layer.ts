@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
@@ -200,8 +199,8 @@ async function packEntry(pack: tar.Pack, entry: PlannedEntry, mtime: number, onB
   if (entry.type === 'directory' || (entry.source && 'data' in entry.source)) {
     const data = entry.source && 'data' in entry.source ? (entry.source.data as Buffer) : undefined;
     await new Promise<void>((done, fail) => {
-      if (data) pack.entry(header, data, (error) => (error ? fail(error) : done()));
-      else pack.entry(header, (error) => (error ? fail(error) : done()));
+      const sink = data ? pack.entry(header, data, (error) => (error ? fail(error) : done())) : pack.entry(header, (error) => (error ? fail(error) : done()));
+      sink.on('error', () => undefined); // reported through the callback
     });
     onBytes(entry.size);
     return;
@@ -211,6 +210,9 @@ async function packEntry(pack: tar.Pack, entry: PlannedEntry, mtime: number, onB
   const finished = new Promise<void>((done, fail) => {
     sink = pack.entry(header, (error) => (error ? fail(error) : done()));
   });
+  // The entry's callback reports its failure; without a listener its 'error' event would crash the process.
+  sink.on('error', () => undefined);
+  finished.catch(() => undefined);
   try {
     const hash = createSha256();
     let size = 0;
@@ -220,7 +222,7 @@ async function packEntry(pack: tar.Pack, entry: PlannedEntry, mtime: number, onB
       if (size > entry.size) break;
       hash.update(buffer);
       onBytes(buffer.length);
-      if (!sink.write(buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+      if (!sink.write(buffer)) await drained(sink);
     }
     if (size !== entry.size || `sha256:${hash.digest('hex')}` !== entry.digest) {
       throw new MlshipError(ErrorCode.io, `${file} changed while the image layer was being built`, {
@@ -231,10 +233,39 @@ async function packEntry(pack: tar.Pack, entry: PlannedEntry, mtime: number, onB
     sink.end(undefined);
   } catch (error) {
     sink.destroy(error as Error);
-    finished.catch(() => undefined);
     throw fromFsError(error, file, 'cannot add to an image layer');
   }
   await finished;
+}
+
+/**
+ * Waits until a tar entry takes more bytes: 'drain', or 'close' when the entry (or the whole pack)
+ * was destroyed meanwhile, which would never drain.
+ */
+export async function drained(sink: ReturnType<tar.Pack['entry']>): Promise<void> {
+  const emitter = sink as unknown as NodeJS.EventEmitter;
+  await new Promise<void>((done, fail) => {
+    const settle = (error?: Error) => {
+      emitter.off('drain', onDrain);
+      emitter.off('close', onClose);
+      emitter.off('error', onError);
+      if (error) fail(error);
+      else done();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('the tar entry was closed before it was written'));
+    const onError = (error: Error) => settle(error);
+    emitter.on('drain', onDrain);
+    emitter.on('close', onClose);
+    emitter.on('error', onError);
+  });
+}
+
+/** Settles every promise; rethrows the first failure (a coded one first) once all have finished. */
+export async function settleAll(promises: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length > 0) throw failures.find((error) => error instanceof MlshipError) ?? failures[0];
 }
 
 /**
@@ -296,7 +327,8 @@ export async function buildLayer(options: BuildLayerOptions): Promise<BuiltLayer
         throw error;
       }
     })();
-    await Promise.all([feeding, writing]);
+    // Both run to the end (writeBlob removes its temp file) before a failure is rethrown.
+    await settleAll([feeding, writing]);
     const result: CacheRecord = { digest: written!.digest, diffId: tarMeasure.digest(), size: written!.size, uncompressedSize: tarMeasure.bytes() };
     await mkdir(cacheDir, { recursive: true });
     await writeFileAtomic(cacheFile, `${JSON.stringify(result)}\n`);

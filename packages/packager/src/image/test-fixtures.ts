@@ -14,7 +14,7 @@ import type { ImageConfigDocument, ImageDescriptor, Platform } from './types.js'
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const BASE_CREATED = '2020-01-01T00:00:00Z';
 
-export function baseConfig(platform: Platform, diffIds: Digest[]): ImageConfigDocument {
+export function baseConfig(platform: Platform, diffIds: Digest[], labels: Record<string, string> = {}): ImageConfigDocument {
   return {
     created: BASE_CREATED,
     architecture: platform.architecture,
@@ -24,7 +24,7 @@ export function baseConfig(platform: Platform, diffIds: Digest[]): ImageConfigDo
       Env: [`PATH=${BASE_PATH}`, 'BASE_ONLY=1', 'SHARED=base'],
       Cmd: ['/bin/sh'],
       WorkingDir: '/',
-      Labels: { 'base.label': 'yes', shared: 'base' },
+      Labels: { 'base.label': 'yes', shared: 'base', ...labels },
       ExposedPorts: { '22/tcp': {} },
     },
     rootfs: { type: 'layers', diff_ids: diffIds },
@@ -45,7 +45,7 @@ export interface BaseLayout {
  * An OCI layout with one small image per platform (a file naming its architecture and a 0755 script),
  * under index.json name NAME: a manifest for one platform, an image index for several.
  */
-export async function makeBaseLayout(dir: string, platforms: Platform[], name = 'base'): Promise<BaseLayout> {
+export async function makeBaseLayout(dir: string, platforms: Platform[], name = 'base', labels: Record<string, string> = {}): Promise<BaseLayout> {
   await initRegistry({ dir, layoutOnly: true });
   const manifests: BaseLayout['manifests'] = [];
   for (const platform of platforms) {
@@ -57,7 +57,7 @@ export async function makeBaseLayout(dir: string, platforms: Platform[], name = 
         { path: 'usr/bin/base-tool', source: { data: '#!/bin/sh\necho base\n' }, mode: 0o755 },
       ],
     });
-    const config = await writeBlob(dir, canonicalBytes(baseConfig(platform, [layer.diffId])));
+    const config = await writeBlob(dir, canonicalBytes(baseConfig(platform, [layer.diffId], labels)));
     const manifest = {
       schemaVersion: 2,
       mediaType: ImageMediaType.ociManifest,

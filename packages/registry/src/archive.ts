@@ -147,6 +147,31 @@ export interface ImportResult extends AddVersionsResult {
 }
 
 /**
+ * A tar extractor reading `file`, plain or gzip (by its magic bytes); an unreadable file is a coded
+ * error saying `what`. Iterate it at once: the returned promise resolves before any entry arrives
+ * (entries come with later I/O), but an extra await of I/O in between could lose entries.
+ */
+export async function openTarExtract(file: string, what: string): Promise<tar.Extract> {
+  const head = Buffer.alloc(2);
+  try {
+    const handle = await open(file, 'r');
+    await handle.read(head, 0, 2, 0).finally(() => handle.close());
+  } catch (error) {
+    throw fromFsError(error, file, what);
+  }
+  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const extract = tar.extract();
+  const input = gzipped ? source.pipe(createGunzip()) : source;
+  input.on('error', (error: Error) => extract.destroy(error));
+  if (gzipped) source.on('error', (error: Error) => extract.destroy(error));
+  input.pipe(extract);
+  // Destroying the extractor (an early stop, an error) closes the file too.
+  extract.on('close', () => source.destroy());
+  return extract;
+}
+
+/**
  * Imports an OCI layout tarball (plain or gzip) made by `exportArtifacts`. Every blob is verified against
  * its name; entries with absolute paths, `..`, or links leaving the target are refused. All versions are
  * added at once or none.
@@ -154,23 +179,11 @@ export interface ImportResult extends AddVersionsResult {
 export async function importArchive(options: { registry: string; file: string }): Promise<ImportResult> {
   const root = options.registry;
   const file = resolve(options.file);
-  const head = Buffer.alloc(2);
-  try {
-    const handle = await open(file, 'r');
-    await handle.read(head, 0, 2, 0).finally(() => handle.close());
-  } catch (error) {
-    throw fromFsError(error, file, 'cannot import');
-  }
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
   const unregister = await registerWriter(root);
-  // No await between piping into the extractor and iterating it: entries emitted before the
-  // iterator listens would be lost and the extraction would stall.
-  const source = createReadStream(file);
-  const extract = tar.extract();
-  const input = gzipped ? source.pipe(createGunzip()) : source;
-  input.on('error', (error: Error) => extract.destroy(error));
-  if (gzipped) source.on('error', (error: Error) => extract.destroy(error));
-  input.pipe(extract);
+  const extract = await openTarExtract(file, 'cannot import').catch(async (error: unknown) => {
+    await unregister();
+    throw error;
+  });
 
   try {
     let indexBytes: Buffer | undefined;

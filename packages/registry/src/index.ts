@@ -9,7 +9,7 @@ export { tagArtifact, untagArtifact, type TagResult } from './aliases.js';
 export { buildLineage, renderLineageText, renderLineageDot, renderLineageMermaid, type LineageNode } from './lineage.js';
 export { verifyRegistry, type VerifyReport, type VerifyProblem } from './verify.js';
 export { gcRegistry, type GcReport } from './gc.js';
-export { exportArtifacts, importArchive, checkArchiveEntry, type ExportResult, type ImportResult } from './archive.js';
+export { exportArtifacts, importArchive, openTarExtract, checkArchiveEntry, type ExportResult, type ImportResult } from './archive.js';
 export { pushArtifact, type PushResult } from './remote/push.js';
 export { pullArtifact, type PullResult } from './remote/pull.js';
 export { parseOciLocation, isLoopbackHost, type OciLocation } from './remote/oci-url.js';

@@ -1,10 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { ErrorCode, ExitCode, MlshipError, fromFsError, readStreamLimited } from '@mlship/core';
+import { openTarExtract } from '@mlship/registry';
 
 export interface TarEntryInfo {
   /** Normalised name: no leading `./` or `/`. */
@@ -26,21 +23,7 @@ export function normalizeTarName(name: string): string {
  * not a readable tar becomes a usage error naming `what`.
  */
 export async function scanTar(file: string, what: string, visit: (entry: TarEntryInfo, stream: Readable) => Promise<void>): Promise<void> {
-  const head = Buffer.alloc(2);
-  try {
-    const handle = await open(file, 'r');
-    await handle.read(head, 0, 2, 0).finally(() => handle.close());
-  } catch (error) {
-    throw fromFsError(error, file, `cannot read ${what}`);
-  }
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-  // Pipe and iterate with no await between: entries emitted before the iterator listens would be lost.
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
-  const extract = tar.extract();
-  const input = gzipped ? source.pipe(createGunzip()) : source;
-  input.on('error', (error: Error) => extract.destroy(error));
-  if (gzipped) source.on('error', (error: Error) => extract.destroy(error));
-  input.pipe(extract);
+  const extract = await openTarExtract(file, `cannot read ${what}`);
   try {
     for await (const tarEntry of extract) {
       const header = tarEntry.header;
@@ -55,7 +38,7 @@ export async function scanTar(file: string, what: string, visit: (entry: TarEntr
       stream.resume();
     }
   } catch (error) {
-    source.destroy();
+    extract.destroy();
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('MLSHIP_E_')) throw error;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw fromFsError(error, file, `cannot read ${what}`);

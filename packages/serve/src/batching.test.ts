@@ -1,29 +1,17 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // Dynamic batching: concurrent requests share ONNX Runtime runs, never above maxBatchSize, with the same results.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from './index.js';
+import type { RunningServer } from './index.js';
 import type { Tensor } from 'onnxruntime-node';
 import { Batcher, InferJob, type BatchTarget, type RunOutputs } from './batcher.js';
 import type { VersionMetrics } from './metrics.js';
 import { batchesAlongFirstDim } from './served-version.js';
-import { call, columnSumModel, metricValue, rowSumModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { call, columnSumModel, metricValue, rowSumModel, serverPool, tempDir, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('batching');
 const irisDir = writeIris(join(dir, 'iris'));
 const sumDir = writeModelDir(join(dir, 'rowsum'), rowSumModel(), {});
-const servers: RunningServer[] = [];
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function serve(options: Partial<Parameters<typeof startServer>[0]>, models = [irisDir]): Promise<RunningServer> {
-  const server = await startServer({ models, port: 0, ...options });
-  servers.push(server);
-  return server;
-}
+const serve = serverPool(dir, [irisDir]);
 
 function rowOf(i: number): number[] {
   return [4 + (i % 37) / 10, 2 + (i % 13) / 10, 1 + (i % 53) / 10, i % 3];

@@ -1,27 +1,15 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // Requests built to hurt the server: values nested thousands deep, queued memory, unauthorized bodies.
 import { connect } from 'node:net';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeValue, HttpError } from './errors.js';
-import { startServer, type RunningServer, type ServeEvent } from './index.js';
+import type { ServeEvent } from './index.js';
 import { readTensorData } from './tensor-json.js';
-import { call, rowSumModel, tempDir, wideModel, writeIris, writeModelDir } from './test-helpers.js';
+import { call, rowSumModel, serverPool, tempDir, wideModel, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('hostile');
 const irisDir = writeIris(join(dir, 'iris'));
-const servers: RunningServer[] = [];
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function serve(options: Partial<Parameters<typeof startServer>[0]>, models = [irisDir]): Promise<RunningServer> {
-  const server = await startServer({ models, port: 0, ...options });
-  servers.push(server);
-  return server;
-}
+const serve = serverPool(dir, [irisDir]);
 
 /** JSON text of an array nested `depth` deep around `inner` (built as text: JSON.stringify itself would overflow). */
 function deepArray(depth: number, inner = '1'): string {

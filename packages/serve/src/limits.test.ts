@@ -1,26 +1,13 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // Limits: body size (413), slow bodies (408), a full queue (503), inference timeouts (504).
 import { connect } from 'node:net';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from './index.js';
-import { call, slowModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { call, serverPool, slowModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('limits');
 const irisDir = writeIris(join(dir, 'iris'));
 const slowDir = writeModelDir(join(dir, 'slow'), slowModel(), {});
-const servers: RunningServer[] = [];
-
-async function serve(options: Partial<Parameters<typeof startServer>[0]>, models = [irisDir]): Promise<RunningServer> {
-  const server = await startServer({ models, port: 0, ...options });
-  servers.push(server);
-  return server;
-}
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
+const serve = serverPool(dir, [irisDir]);
 
 const row = { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0] }] };
 

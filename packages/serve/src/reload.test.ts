@@ -1,27 +1,15 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // Versions side by side, traffic splits, the admin API and hot reload under load.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from './index.js';
-import { call, irisModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { startServer } from './index.js';
+import { call, irisModel, serverPool, tempDir, writeIris, writeModelDir } from './test-helpers.js';
 
 const dir = tempDir('reload');
 const v1 = writeIris(join(dir, 'v1'), 1, 0);
 const v2 = writeIris(join(dir, 'v2'), 2, 0.5);
 const v3 = writeIris(join(dir, 'v3'), 3, 1);
 const rose = writeModelDir(join(dir, 'rose'), irisModel(), {}, { name: 'rose', version: 1 });
-const servers: RunningServer[] = [];
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function serve(options: Partial<Parameters<typeof startServer>[0]>): Promise<RunningServer> {
-  const server = await startServer({ models: [v1], port: 0, ...options });
-  servers.push(server);
-  return server;
-}
+const serve = serverPool(dir, [v1]);
 
 const body = { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0] }] };
 

@@ -1,8 +1,9 @@
 /** Helpers for this package's tests: tiny ONNX models written as model directories, and HTTP calls. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel, GraphBuilder, attr, type OnnxModel } from '@mlship/onnx';
+import { startServer, type RunningServer, type ServeOptions } from './index.js';
 
 export const IRIS_LABELS = ['setosa', 'versicolor', 'virginica'];
 export const IRIS_FEATURES = [
@@ -142,4 +143,22 @@ export function columnSumModel(): OnnxModel {
   const axes = b.constantInt64('axes', [1], [0]);
   b.addOutput(b.rename(b.addNode('ReduceSum', [x, axes], 'sum', { keepdims: attr.int(1) }), 'total'), 'float32', ['K', 2]);
   return wrap(b);
+}
+
+/**
+ * For one test file: `serve(options, models?)` starts a server on port 0 (serving `defaultModels`
+ * unless `options.models` or `models` says otherwise); after the file's tests every server is closed
+ * and `dir` removed.
+ */
+export function serverPool(dir: string, defaultModels: string[]): (options: Partial<ServeOptions>, models?: string[]) => Promise<RunningServer> {
+  const servers: RunningServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return async (options, models = defaultModels) => {
+    const server = await startServer({ models, port: 0, ...options });
+    servers.push(server);
+    return server;
+  };
 }

@@ -2,16 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 
-/** tfjs on the cpu backend, without its hint to install tfjs-node. */
-export async function loadTf(): Promise<typeof import('@tensorflow/tfjs')> {
-  const tf = await import('@tensorflow/tfjs');
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-  await tf.ready();
-  return tf;
-}
+/** tfjs on the cpu backend. */
+export { loadCpuTfjs as loadTf } from '@mlship/test-utils';
 
 /** Deterministic floats in [low, high) (mulberry32). */
 export function randomFloats(count: number, seed: number, low = -1, high = 1): Float32Array {
@@ -36,33 +29,4 @@ export function makeTempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mlship-onnx-${prefix}-`));
 }
 
-const PYTHON = '/usr/bin/python3';
-const CHECKER = `
-import json, sys
-try:
-    import onnx
-except ImportError:
-    sys.exit(3)
-result = {}
-for path in sys.argv[1:]:
-    try:
-        onnx.checker.check_model(onnx.load(path), full_check=True)
-        result[path] = 'ok'
-    except Exception as error:
-        result[path] = str(error)
-print(json.dumps(result))
-`;
-
-/**
- * Runs `onnx.checker.check_model(model, full_check=True)` (Debian's python3-onnx) on each file;
- * returns 'ok' or the checker's message per path. Throws when python3-onnx is missing.
- */
-export async function checkWithOnnx(paths: string[]): Promise<Record<string, string>> {
-  const result = await execa(PYTHON, ['-c', CHECKER, ...paths], { reject: false });
-  if (result.exitCode !== 0) {
-    throw new Error(
-      `python3-onnx is needed to check exported models (exit ${String(result.exitCode)}: ${result.stderr}); install it with scripts/system-deps.sh`,
-    );
-  }
-  return JSON.parse(result.stdout) as Record<string, string>;
-}
+export { checkWithOnnx } from '@mlship/test-utils';

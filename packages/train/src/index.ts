@@ -38,15 +38,15 @@ export { buildModel, mlpLayers, layerSeed, type BuildModelOptions } from './mode
 export { compileModel, makeOptimizer, trackedMetric } from './model/compile-model.js';
 export { createEarlyStopping, monitorMode, type EarlyStoppingConfig, type EarlyStoppingTracker } from './fit/early-stopping.js';
 export { fitEpochs, type FitEpochsOptions, type FitEpochsResult, type EpochRecord, type EpochEvent, type BatchEvent } from './fit/fit-epochs.js';
-export { foldLabelScaling } from './fit/fold-label-scaling.js';
-export { trainModel, type TrainModelOptions, type TrainModelResult, type HeldOut } from './train-model.js';
+export { foldLabelScaling, unfoldLabelScaling } from './fit/fold-label-scaling.js';
+export { trainModel, trialStep, type TrainModelOptions, type TrainModelResult, type HeldOut } from './train-model.js';
 export { weightsDigest } from './weights-digest.js';
 
 // Evaluation, gates and model cards
 export * from './evaluate/index.js';
 
 // Train, evaluate, export and store (what `mlship train` runs)
-export { trainAndStore, scalarMetricsOf, MODEL_FILES, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+export { trainAndStore, scalarMetricsOf, promoteIfPassed, MODEL_FILES, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
 export { resolveTrainingData, type TrainingData } from './store/training-data.js';
 export { saveLayersModel, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
 export { evaluateHeldOut, DEFAULT_STORE_IMPORTANCE_REPEATS, type HeldOutEvaluation, type EvaluateHeldOutOptions } from './store/evaluate-held-out.js';
@@ -56,3 +56,5 @@ export { importModel, signatureProblems, graphInterface, defaultOpsetOf, type Im
 export { evaluateModel, type EvaluateModelOptions, type EvaluateModelResult } from './model-evaluate.js';
 export { exportModel, exportPlan, EXPORT_FORMATS, type ExportFormat, type ExportModelOptions, type ExportModelResult } from './model-export.js';
 export { resolveModelRef, readStoredFile, readStoredOnnx, writeStoredFile } from './store/stored-model.js';
+export { featureColumns, inputRows, inputDims, classificationInput, type ModelFacts } from './model-inputs.js';
+export { numberOfCell, textOfCell } from './dataset/cells.js';

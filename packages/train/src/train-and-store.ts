@@ -109,6 +109,14 @@ export interface TrainAndStoreResult {
   warnings: string[];
 }
 
+/** Moves `alias` to a new version whose gates passed; null when no alias was asked for or a gate failed. */
+export async function promoteIfPassed(registry: string, ref: string, alias: string | undefined, passed: boolean): Promise<{ alias: string; ref: string; previous: string | null } | null> {
+  if (alias === undefined || !passed) return null;
+  const { tagArtifact } = await import('@mlship/registry');
+  const tagged = await tagArtifact({ registry, ref, alias });
+  return { alias: tagged.alias, ref: tagged.ref, previous: tagged.previous };
+}
+
 /** Numbers only: what gates and `registry list` compare across versions. */
 export function scalarMetricsOf(metrics: EvaluationMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
@@ -160,7 +168,7 @@ function splitDescription(spec: ResolvedTrainSpec, trained: TrainModelResult): s
  */
 export async function trainAndStore(options: TrainAndStoreOptions): Promise<TrainAndStoreResult> {
   const registry = async () => options.registry;
-  const { resolveRef, putArtifact, tagArtifact } = await import('@mlship/registry');
+  const { resolveRef, putArtifact } = await import('@mlship/registry');
   if (options.promote !== undefined && !isValidAlias(options.promote)) {
     throw new MlshipError(ErrorCode.invalidRef, `bad alias "${options.promote}"`, {
       hint: 'an alias starts with a letter, then letters, digits, ".", "_" or "-" (e.g. production)',
@@ -319,11 +327,7 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
       },
       ...(options.onStoreProgress ? { onProgress: options.onStoreProgress } : {}),
     });
-    let promoted: TrainAndStoreResult['promoted'] = null;
-    if (options.promote !== undefined && gates.passed) {
-      const tagged = await tagArtifact({ registry: options.registry, ref: stored.ref, alias: options.promote });
-      promoted = { alias: tagged.alias, ref: tagged.ref, previous: tagged.previous };
-    }
+    const promoted = await promoteIfPassed(options.registry, stored.ref, options.promote, gates.passed);
     return {
       ref: stored.ref,
       name,

@@ -228,7 +228,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
 }
 
 /** One optimiser step of a throwaway copy of the model on zeros: fails where the backend lacks a gradient kernel. */
-async function trialStep(tf: Tf, build: () => LayersModel, inputShape: number[], outputUnits: number): Promise<void> {
+export async function trialStep(tf: Tf, build: () => LayersModel, inputShape: number[], outputUnits: number): Promise<void> {
   const model = build();
   const x = tf.zeros([2, ...inputShape]);
   const y = tf.zeros([2, outputUnits]);

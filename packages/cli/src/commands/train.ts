@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
+import { ExitCode, parseArtifactName } from '@mlship/core';
 import type { TrainAndStoreResult } from '@mlship/train';
 import { collect, handle } from '../context.js';
 import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
 import { keyValues, shortDigest } from '../render.js';
 import { parseLabels } from './registry-put.js';
+import { parseInteger, usage } from './parse-flags.js';
 
 interface TrainFlags {
   data: string;
@@ -19,19 +20,6 @@ interface TrainFlags {
   maxRegression?: string;
   promote?: string;
   meta: string[];
-}
-
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
-
-function parseInteger(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw usage(`${flag} must be an integer from ${min} to ${max}, got "${value}"`, `e.g. ${flag} ${min === 0 ? 42 : 20}`);
-  }
-  return number;
 }
 
 function renderText(result: TrainAndStoreResult, color: { green(s: string): string; red(s: string): string }): string {

@@ -18,3 +18,8 @@ export function foldLabelScaling(tf: Tf, model: LayersModel, scaling: { mean: nu
   output.setWeights(folded);
   folded.forEach((tensor) => tensor.dispose());
 }
+
+/** The inverse of `foldLabelScaling`: back to predicting the standardised label, to train the model further. */
+export function unfoldLabelScaling(tf: Tf, model: LayersModel, scaling: { mean: number; std: number }): void {
+  foldLabelScaling(tf, model, { mean: -scaling.mean / scaling.std, std: 1 / scaling.std });
+}

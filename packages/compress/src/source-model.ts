@@ -1,0 +1,55 @@
+/** The model a compression starts from, read through the registry API: its ONNX bytes and graph, signature, facts and train spec. */
+import { decodeModel, type OnnxModel, type Signature } from '@mlship/onnx';
+import type { ArtifactVersion } from '@mlship/registry';
+import { readStoredFile, readStoredOnnx, resolveModelRef, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, type ResolvedTrainSpec } from '@mlship/train';
+
+/** What `mlship train` records in a version's `extra.model`. */
+export interface ModelFactsRecord {
+  task?: { task: 'classification' | 'regression'; reason: string };
+  label?: string;
+  features?: string[];
+  classes?: string[] | null;
+  inputShape?: number[];
+}
+
+export interface SourceModel {
+  artifact: ArtifactVersion;
+  bytes: Uint8Array;
+  /** The decoded graph of `bytes`. */
+  onnx: OnnxModel;
+  signature: Signature;
+  facts: ModelFactsRecord;
+  /** The stored train spec (`train-spec.json`); null for an imported model. */
+  spec: ResolvedTrainSpec | null;
+  /** Held-out row indices recorded at training time (`predictions.json`); null when absent. */
+  heldOutRows: number[] | null;
+  /** The dataset facts recorded at training time: a stored dataset ref, or the file and its digest. */
+  dataset: { ref: string | null; file: string; digest: string } | null;
+  /** The stored model has tfjs files (a model `mlship train` made): pruning and distillation need them. */
+  hasTfjs: boolean;
+}
+
+async function readJson<T>(registry: string, artifact: ArtifactVersion, name: string): Promise<T | null> {
+  if (!artifact.files.some((file) => file.name === name)) return null;
+  return JSON.parse((await readStoredFile(registry, artifact, name)).toString('utf8')) as T;
+}
+
+export async function loadSourceModel(registry: string, ref: string): Promise<SourceModel> {
+  const artifact = await resolveModelRef(registry, ref);
+  const { bytes, signature } = await readStoredOnnx(registry, artifact);
+  const extra = artifact.metadata.extra ?? {};
+  const predictions = await readJson<{ rows?: unknown }>(registry, artifact, 'predictions.json');
+  const rows = predictions && Array.isArray(predictions.rows) && predictions.rows.every((row) => Number.isInteger(row)) ? (predictions.rows as number[]) : null;
+  const dataset = extra.dataset as SourceModel['dataset'] | undefined;
+  return {
+    artifact,
+    bytes,
+    onnx: decodeModel(bytes),
+    signature,
+    facts: (extra.model ?? {}) as ModelFactsRecord,
+    spec: await readJson<ResolvedTrainSpec>(registry, artifact, 'train-spec.json'),
+    heldOutRows: rows,
+    dataset: dataset && typeof dataset.file === 'string' && typeof dataset.digest === 'string' ? dataset : null,
+    hasTfjs: [TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE].every((name) => artifact.files.some((file) => file.name === name)),
+  };
+}

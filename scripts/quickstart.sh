@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh clone: install, build, create a registry, validate and register the iris
 # example, show it and compare it with its stored profile, then train a model on it (tfjs, exported to
-# ONNX), gated, show its lineage, and serve it: one KServe V2 request and one /v1/predict request.
+# ONNX), gated, show its lineage, compress it to float16 weights, and serve it: one KServe V2 request and one /v1/predict request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure-pnpm.sh
@@ -16,6 +16,7 @@ mlship data drift datasets/iris examples/iris/iris.csv
 mlship train examples/iris/train.yaml --data datasets/iris:1 --name iris --gate 'accuracy>=0.8' --promote staging
 mlship registry show models/iris@staging
 mlship registry lineage models/iris@staging
+mlship compress models/iris@staging --method fp16 --name iris-fp16 --latency-calls 200
 mlship registry verify
 port=$(node -e "const s=require('node:net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 node bin/mlship serve models/iris@staging --port "$port" --workers 1 &  # not the function: $! must be node itself

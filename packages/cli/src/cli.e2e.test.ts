@@ -22,7 +22,8 @@ describe('mlship CLI (built binary)', () => {
     expect(help.stdout).toMatch(/Commands:\n\s+init \[dir\]/);
     expect(help.stdout).toContain('registry');
     expect(help.stdout).toMatch(/^\s+train \[options\] \[spec\]/m);
-    expect(help.stdout).not.toMatch(/^\s+(deploy|monitor|compress)\b/m);
+    expect(help.stdout).toMatch(/^\s+compress \[options\] <ref>/m);
+    expect(help.stdout).not.toMatch(/^\s+(deploy|monitor)\b/m);
     const sub = await mlship(['registry', 'put', '--help']);
     expect(sub.exitCode).toBe(0);
     expect(sub.stdout).toContain('Examples:');

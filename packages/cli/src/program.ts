@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { MLSHIP_VERSION } from '@mlship/core';
+import { registerCompress } from './commands/compress.js';
 import { registerData } from './commands/data.js';
 import { registerInit } from './commands/init.js';
 import { registerModel } from './commands/model.js';
@@ -36,6 +37,7 @@ Examples:
   registerData(program);
   registerTrain(program);
   registerModel(program);
+  registerCompress(program);
   registerPackage(program);
   registerRegistry(program);
   registerServe(program);

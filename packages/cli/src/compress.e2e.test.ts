@@ -212,5 +212,12 @@ describe('mlship compress (built binary)', () => {
     expectOneLineError(await mlship(['compress', 'models/digits-mlp:1', '--method', 'prune', '--final-sparsity', '1.5']), 'MLSHIP_E_USAGE', 2);
     expectOneLineError(await mlship(['compress', 'models/nope:1', '--method', 'int8']), 'MLSHIP_E_REF_NOT_FOUND', 2);
     expectOneLineError(await mlship(['compress', 'models/digits-mlp:1', '--method', 'int8', '--data', test]), 'MLSHIP_E_COMPRESS_DATA', 2);
+    // Without class names a 10-output model is judged as regression: refused with a hint, not a crash.
+    expect((await mlship(['model', 'import', source, '--name', 'unnamed'])).exitCode).toBe(0);
+    expectOneLineError(await mlship(['compress', 'models/unnamed:1', '--method', 'int8', '--eval-data', test, '--label', 'digit']), 'MLSHIP_E_COMPRESS_DATA', 2);
+    // A flag another method reads is named as having no effect.
+    const ignored = await mlship(['compress', 'models/digits-mlp:1', '--method', 'fp16', '--epochs', '3', '--name', 'fp16-epochs', '--latency-calls', '50']);
+    expect(ignored.exitCode).toBe(0);
+    expect(ignored.stderr).toContain('--epochs has no effect with --method fp16');
   });
 });

@@ -128,6 +128,9 @@ async function predict(bytes: Uint8Array, input: InputRows, output: string): Pro
 function metricsOf(evaluation: EvaluationData, outputs: Float32Array, notes: string[]): EvaluationMetrics {
   const count = evaluation.input.count;
   if (evaluation.classes) return evaluatePredictions(classificationInput(evaluation.classes, evaluation.actual, outputs, count, notes));
+  if (outputs.length !== count) {
+    throw compressDataError(`the model gives ${outputs.length / count} values per row, and without class names it is judged as a regression model`, 'store a classifier with `mlship model import --label-names a,b,c`');
+  }
   return evaluatePredictions({ task: 'regression', actual: evaluation.actual, predicted: outputs });
 }
 

@@ -9,6 +9,25 @@ import { parseLabels } from './registry-put.js';
 /** The methods `mlship compress` knows (the compress package's table; listed here so --help loads nothing). */
 export const COMPRESS_METHOD_NAMES = ['int8', 'int8-static', 'fp16', 'prune', 'distill'] as const;
 
+/** Method flags and the methods that read them: any other method is told the flag has no effect. */
+const METHOD_FLAGS: Array<[keyof CompressFlags, string, ReadonlyArray<(typeof COMPRESS_METHOD_NAMES)[number]>]> = [
+  ['calibration', '--calibration', ['int8-static']],
+  ['percentile', '--percentile', ['int8-static']],
+  ['calibrationRows', '--calibration-rows', ['int8-static']],
+  ['initialSparsity', '--initial-sparsity', ['prune']],
+  ['finalSparsity', '--final-sparsity', ['prune']],
+  ['beginStep', '--begin-step', ['prune']],
+  ['endStep', '--end-step', ['prune']],
+  ['frequency', '--frequency', ['prune']],
+  ['epochs', '--epochs', ['prune', 'distill']],
+  ['learningRate', '--learning-rate', ['prune', 'distill']],
+  ['backend', '--backend', ['prune', 'distill']],
+  ['student', '--student', ['distill']],
+  ['studentLayers', '--student-layers', ['distill']],
+  ['temperature', '--temperature', ['distill']],
+  ['alpha', '--alpha', ['distill']],
+];
+
 interface CompressFlags {
   method: string;
   name?: string;
@@ -170,6 +189,9 @@ Examples:
         const settings = await settingsOf(options);
         const labels = parseLabels(options.meta);
         const { reporter } = context;
+        for (const [key, flag, methods] of METHOD_FLAGS) {
+          if (options[key] !== undefined && !methods.includes(method)) reporter.warn(`${flag} has no effect with --method ${method} (it is for ${methods.join(', ')})`);
+        }
         const registry = await context.registry();
         const compress = await import('@mlship/compress');
         const bar = reporter.progress('fine-tuning', 'items');

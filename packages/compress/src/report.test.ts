@@ -44,6 +44,7 @@ describe('buildReport', () => {
     expect(rows['file size']).toBe('4.00× smaller');
     expect(rows['latency batch 64 (median)']).toBe('2.00× slower');
     expect(rows.accuracy).toBe('−2.00 points');
+    expect(rows.parameters).toBe('same');
     expect(renderReportMarkdown(report, 'models/m-prune')).toContain('**failed**');
   });
 });

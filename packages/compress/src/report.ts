@@ -65,7 +65,10 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const times = (value: number) => `${fixed(value, 2)}×`;
 /** A before/after ratio in words: "3.49× smaller", or "1.97× larger" when it went the other way. */
-const change = (value: number, better: string, worse: string) => (value >= 1 ? `${times(value)} ${better}` : `${times(1 / value)} ${worse}`);
+const change = (value: number, better: string, worse: string) => {
+  if (Math.abs(value - 1) < 0.005) return 'same';
+  return value >= 1 ? `${times(value)} ${better}` : `${times(1 / value)} ${worse}`;
+};
 
 /** Rows of the side-by-side table: label, before, after, change. */
 export function reportRows(report: CompressionReport): Array<[string, string, string, string]> {
@@ -76,7 +79,7 @@ export function reportRows(report: CompressionReport): Array<[string, string, st
     ['gzip size', kb(before.gzipBytes), kb(after.gzipBytes), change(ratios.gzipBytes, 'smaller', 'larger')],
     ['parameters', String(before.parameters), String(after.parameters), change(ratios.parameters, 'fewer', 'more')],
     ['non-zero parameters', String(before.nonzeroParameters), String(after.nonzeroParameters), change(ratios.nonzeroParameters, 'fewer', 'more')],
-    [gate.metric, metric(gate.before), metric(gate.after), `${gate.drop >= 0 ? '−' : '+'}${fixed(Math.abs(gate.drop) * 100, 2)} points`],
+    [gate.metric, metric(gate.before), metric(gate.after), gate.drop === 0 ? 'same' : `${gate.drop > 0 ? '−' : '+'}${fixed(Math.abs(gate.drop) * 100, 2)} points`],
     ['latency batch 1 (median)', `${fixed(before.latency.batch1.medianUs, 1)} µs`, `${fixed(after.latency.batch1.medianUs, 1)} µs`, change(ratios.batch1Latency, 'faster', 'slower')],
     ['latency batch 64 (median)', `${fixed(before.latency.batch64.medianUs, 1)} µs`, `${fixed(after.latency.batch64.medianUs, 1)} µs`, change(ratios.batch64Latency, 'faster', 'slower')],
     ['throughput batch 64', `${Math.round(before.latency.batch64.rowsPerSecond)} rows/s`, `${Math.round(after.latency.batch64.rowsPerSecond)} rows/s`, ''],

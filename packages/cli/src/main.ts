@@ -29,9 +29,29 @@ function describeError(error: unknown): ErrorReport {
   };
 }
 
+/**
+ * The top-level command `argv` runs ('' for none, such as `mlship --help`): the first argument that
+ * is not a global option, or the one after `help`.
+ */
+export function requestedCommand(argv: string[]): string {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return args[i + 1] ?? '';
+    if (arg === '--registry') i++; // the global option that takes a value
+    else if (!arg.startsWith('-')) return arg === 'help' ? (args.slice(i + 1).find((next) => !next.startsWith('-')) ?? '') : arg;
+  }
+  return '';
+}
+
 /** Runs the CLI; the single place that maps errors to one line and an exit code. */
 export async function run(argv: string[] = process.argv): Promise<void> {
-  const program = createProgram();
+  // A reader that stops early (`mlship --help | head`) closes the pipe: that ends the output, it is no crash.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+  const program = createProgram({ only: requestedCommand(argv) });
   // Commander errors become thrown CommanderErrors on every (sub)command; we print them our way.
   const quieten = (command: Command): void => {
     command.exitOverride();

@@ -5,6 +5,7 @@ import { collect, handle } from '../context.js';
 import { keyValues, table } from '../render.js';
 import { parseInteger, parseNumber, usage } from './parse-flags.js';
 import { parseLabels } from './registry-put.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 /** The methods `mlship compress` knows (the compress package's table; listed here so --help loads nothing). */
 export const COMPRESS_METHOD_NAMES = ['int8', 'int8-static', 'fp16', 'prune', 'distill'] as const;
@@ -119,7 +120,7 @@ async function settingsOf(options: CompressFlags): Promise<Partial<CompressSetti
 export function registerCompress(program: Command): void {
   program
     .command('compress')
-    .description('compress a stored model (int8, float16, pruning, distillation) into a new version, judged and measured against it')
+    .description(TOP_LEVEL_COMMANDS.compress.description)
     .argument('<ref>', 'the model to compress, e.g. models/digits:1 or models/digits@production')
     .requiredOption('--method <method>', `${COMPRESS_METHOD_NAMES.join(', ')}`)
     .option('--name <name>', 'model name of the result (default: SOURCE-METHOD, e.g. digits-int8)')

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { handle } from '../context.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('create an artifact registry (.mlship/registry) in a project directory')
+    .description(TOP_LEVEL_COMMANDS.init.description)
     .argument('[dir]', 'project directory', '.')
     .addHelpText(
       'after',

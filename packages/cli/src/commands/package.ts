@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { handle } from '../context.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 interface PackageOptions {
   target: 'cpu' | 'gpu' | 'edge';
@@ -17,7 +18,7 @@ const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 export function registerPackage(program: Command): void {
   program
     .command('package')
-    .description('package a stored model as a bundle (packages/NAME:N) and a daemonless OCI image (images/NAME:N) for cpu, gpu or edge')
+    .description(TOP_LEVEL_COMMANDS.package.description)
     .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
     .addOption(new Option('--target <target>', 'what the image runs on').choices(['cpu', 'gpu', 'edge']).default('cpu'))
     .option('--base <image>', 'base image: oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or [docker://]HOST/REPO:TAG (default by target, see below)')

@@ -8,11 +8,12 @@ import { registerRegistryShow } from './registry-show.js';
 import { registerRegistryTag } from './registry-tag.js';
 import { registerRegistryTransfer } from './registry-transfer.js';
 import { registerRegistryVerify } from './registry-verify.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 export function registerRegistry(program: Command): void {
   const registry = program
     .command('registry')
-    .description('the versioned artifact registry: store, find, tag, verify and move artifacts')
+    .description(TOP_LEVEL_COMMANDS.registry.description)
     .addHelpText(
       'after',
       `

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { ARTIFACT_KINDS, ErrorCode, ExitCode, MlshipError, parseRef } from '@mlship/core';
 import type { RunningServer, ServeEvent } from '@mlship/serve';
 import { createContext, type CommandContext } from '../context.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 interface ServeFlags {
   host?: string;
@@ -174,7 +175,7 @@ async function serve(context: CommandContext, targets: string[], flags: ServeFla
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('serve a model over HTTP: KServe V2 / Open Inference Protocol and V1 predict, with dynamic batching, metrics and a prediction log')
+    .description(TOP_LEVEL_COMMANDS.serve.description)
     .argument('<model...>', 'a model ref (models/iris, models/iris:3, models/iris@production) or a model directory; several of one model serve versions side by side')
     .option('--host <address>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--port <n>', 'port (default 8080; 0 picks a free one)')

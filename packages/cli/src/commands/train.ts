@@ -6,6 +6,7 @@ import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
 import { keyValues, shortDigest } from '../render.js';
 import { parseLabels } from './registry-put.js';
 import { parseInteger, usage } from './parse-flags.js';
+import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 interface TrainFlags {
   data: string;
@@ -50,7 +51,7 @@ function renderText(result: TrainAndStoreResult, color: { green(s: string): stri
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model, evaluate it, export it to ONNX and store it as models/NAME:N')
+    .description(TOP_LEVEL_COMMANDS.train.description)
     .argument('[spec]', 'train spec (YAML or JSON; schema: packages/train/schemas/train-spec.schema.json)')
     .requiredOption('--data <file-or-ref>', 'training data: a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1 or datasets/iris@production')
     .option('--label <column>', 'label column (overrides the spec; required without one)')

@@ -190,10 +190,14 @@ function checkBefore(source: SourceModel, metric: string, before: number | undef
   }
 }
 
+/** Over the pairs where both are finite (non-finite outputs are counted by the gate). */
 function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return a.length === b.length ? max : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < a.length; i++) {
+    const difference = Math.abs(a[i]! - b[i]!);
+    if (Number.isFinite(difference)) max = Math.max(max, difference);
+  }
+  return max;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
@@ -266,7 +270,8 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
     const beforeScalars = scalarMetricsOf(beforeMetrics);
     const afterScalars = scalarMetricsOf(afterMetrics);
     checkBefore(source, metric, beforeScalars[metric], evaluation, options.evalData !== undefined);
-    const gate = judgeGate(metric, beforeScalars[metric] ?? Number.NaN, afterScalars[metric] ?? Number.NaN, maxDrop);
+    const nonFinite = afterOutputs.reduce((count, value) => count + (Number.isFinite(value) ? 0 : 1), 0);
+    const gate = judgeGate(metric, beforeScalars[metric] ?? Number.NaN, afterScalars[metric] ?? Number.NaN, maxDrop, nonFinite);
     let agreement: number | null = null;
     const afterClasses = evaluation.classes ? predictedClasses(evaluation, afterOutputs) : null;
     if (afterClasses) {

@@ -4,9 +4,14 @@
  */
 import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '@mlship/onnx';
 
-/** A deep-enough copy for a pass to edit: new arrays for nodes, initializers and value infos; tensors are shared. */
+/**
+ * A deep-enough copy for a pass to edit: new arrays for nodes, initializers and value infos; tensors
+ * are shared. Graph inputs that name an initializer (old exporters, IR < 4) are dropped: they are
+ * constants, and a pass that retypes or renames the initializer would contradict them.
+ */
 export function cloneModel(model: OnnxModel): OnnxModel {
   const graph = model.graph;
+  const constants = new Set(graph.initializers.map((tensor) => tensor.name));
   return {
     ...model,
     opsetImports: model.opsetImports.map((opset) => ({ ...opset })),
@@ -14,7 +19,7 @@ export function cloneModel(model: OnnxModel): OnnxModel {
       ...graph,
       nodes: graph.nodes.map((node) => ({ ...node, inputs: [...node.inputs], outputs: [...node.outputs] })),
       initializers: [...graph.initializers],
-      inputs: [...graph.inputs],
+      inputs: graph.inputs.filter((input) => !constants.has(input.name)),
       outputs: [...graph.outputs],
       ...(graph.valueInfo ? { valueInfo: [...graph.valueInfo] } : {}),
     },

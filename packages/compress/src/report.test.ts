@@ -18,6 +18,7 @@ describe('judgeGate', () => {
     expect(judgeGate('accuracy', 0.9, 0.95, 0)).toMatchObject({ passed: true });
     expect(judgeGate('accuracy', 0.9, 0.95, 0).drop).toBeCloseTo(-0.05, 12);
     expect(judgeGate('r2', 0.9, Number.NaN, 1)).toMatchObject({ passed: false });
+    expect(judgeGate('accuracy', 0.9, 0.9, 0.01, 3)).toMatchObject({ passed: false, nonFiniteOutputs: 3 });
   });
 });
 

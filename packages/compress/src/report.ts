@@ -17,6 +17,8 @@ export interface GateResult {
   /** before − after: positive is a loss. */
   drop: number;
   maxDrop: number;
+  /** Output values of the compressed model that are NaN or infinite (float16 overflow): any fails the gate. */
+  nonFiniteOutputs: number;
   passed: boolean;
 }
 
@@ -55,10 +57,10 @@ export function buildReport(facts: Omit<CompressionReport, 'format' | 'ratios'>)
   };
 }
 
-/** The gate: the metric may drop by at most `maxDrop` (absolute). */
-export function judgeGate(metric: string, before: number, after: number, maxDrop: number): GateResult {
+/** The gate: the metric may drop by at most `maxDrop` (absolute), and every output must be a finite number. */
+export function judgeGate(metric: string, before: number, after: number, maxDrop: number, nonFiniteOutputs = 0): GateResult {
   const drop = before - after;
-  return { metric, before, after, drop, maxDrop, passed: Number.isFinite(after) && drop <= maxDrop + 1e-12 };
+  return { metric, before, after, drop, maxDrop, nonFiniteOutputs, passed: Number.isFinite(after) && drop <= maxDrop + 1e-12 && nonFiniteOutputs === 0 };
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -97,6 +99,7 @@ export function renderReportMarkdown(report: CompressionReport, ref: string): st
     ...reportRows(report).map((row) => `| ${row.join(' | ')} |`),
     '',
     `Gate: ${report.gate.metric} may drop by at most ${fixed(report.gate.maxDrop * 100, 2)} points: **${report.gate.passed ? 'passed' : 'failed'}**.`,
+    report.gate.nonFiniteOutputs > 0 ? `**${report.gate.nonFiniteOutputs} output values are NaN or infinite.**` : '',
     report.agreement === null ? '' : `Predicted class unchanged on ${fixed(report.agreement * 100, 2)}% of the rows; largest output difference ${report.maxAbsDifference.toExponential(2)}.`,
     '',
     'Latency: ONNX Runtime on CPU, one thread, median per call; batch 64 is one call on 64 rows.',

@@ -133,7 +133,7 @@ export function registerCompress(program: Command): void {
     .option('--per-channel <mode>', 'int8: auto (per output channel where it lowers the error), on or off', 'auto')
     .option('--calibration <file-or-ref>', 'int8-static: rows to calibrate on (default: a sample of the training rows)')
     .option('--calibration-method <m>', 'int8-static: minmax or percentile', 'minmax')
-    .option('--percentile <p>', 'int8-static with percentile: the percentile of |activation| kept (default 99.999)')
+    .option('--percentile <p>', 'int8-static with percentile: each activation ranges over its p-th and (100 − p)-th percentiles (default 99.999)')
     .option('--calibration-rows <n>', 'int8-static: at most this many rows, a seeded sample (default 256)')
     .option('--format <f>', 'int8-static: qdq (QuantizeLinear/DequantizeLinear pairs) or qoperator (QLinearMatMul/QLinearConv)', 'qdq')
     .option('--fp16-mode <mode>', 'fp16: weights (float16 storage, float32 compute; for CPU) or full (float16 compute; for GPU)', 'weights')
@@ -226,6 +226,7 @@ Examples:
           for (const warning of result.warnings) reporter.warn(warning);
           const { report } = result;
           const { color } = reporter;
+          if (report.gate.nonFiniteOutputs > 0) reporter.warn(`${result.ref}: ${report.gate.nonFiniteOutputs} output values are NaN or infinite`);
           if (result.status === 'failed') {
             reporter.warn(
               `${result.ref}: ${report.gate.metric} dropped ${(report.gate.drop * 100).toFixed(2)} points (allowed ${(report.gate.maxDrop * 100).toFixed(2)}); stored with status failed${options.promote ? `, ${options.promote} not moved` : ''}`,

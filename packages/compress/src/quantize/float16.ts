@@ -13,6 +13,7 @@ import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '@mlship/onnx';
 import { attr } from '@mlship/onnx';
 import { cloneModel, dropUnusedInitializers, floatValues, NameAllocator } from '../graph-edit.js';
 import type { GraphPassResult, QuantizedWeight } from '../types.js';
+import { optionsError } from '../errors.js';
 
 /** The name a float32 initializer NAME takes once stored as float16 (a Cast gives NAME back). */
 export const FLOAT16_SUFFIX = '_fp16';
@@ -25,7 +26,26 @@ const FLOAT16 = 10;
 /** Smaller float32 initializers (scalars such as the folded mean and std) stay float32 in `weights` mode. */
 const MIN_WEIGHT_ELEMENTS = 16;
 
+/**
+ * Operators whose inputs or attributes must stay float32 (quantization scales, Resize scales) or that
+ * make float32 values of their own (a ConstantOfShape without a value, value_float constants, random
+ * generators): 'full' mode refuses graphs with them rather than break them.
+ */
+function fullModeBlocker(node: OnnxNode): string | undefined {
+  if (/^(DynamicQuantizeLinear|QuantizeLinear|DequantizeLinear|QLinear.*|MatMulInteger|ConvInteger)$/.test(node.opType)) return `${node.opType} (a quantized graph)`;
+  if (['Resize', 'Upsample', 'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'EyeLike'].includes(node.opType)) return node.opType;
+  if (node.opType === 'ConstantOfShape' && !node.attributes?.value) return 'ConstantOfShape without a value';
+  if (node.opType === 'Constant' && (node.attributes?.value_float || node.attributes?.value_floats)) return 'Constant with value_float(s)';
+  return undefined;
+}
+
 export function convertToFloat16(model: OnnxModel, options: { mode: Fp16Mode }): GraphPassResult {
+  if (options.mode === 'full') {
+    for (const node of model.graph.nodes) {
+      const blocker = fullModeBlocker(node);
+      if (blocker) throw optionsError(`--fp16-mode full cannot convert a graph with ${blocker} (node ${node.name ?? node.outputs[0]})`, 'use --fp16-mode weights: float16 storage, float32 compute');
+    }
+  }
   const result = cloneModel(model);
   const weights = options.mode === 'weights' ? convertWeights(result.graph) : convertFull(result.graph);
   dropUnusedInitializers(result.graph);

@@ -20,7 +20,7 @@ import { cloneModel, dropUnusedInitializers, NameAllocator } from '../graph-edit
 import type { GraphPassResult, QuantizedWeight } from '../types.js';
 import { channelBroadcastDims, findTargets, QUANTIZABLE_OPS } from './targets.js';
 import type { QuantizableOp, QuantTarget } from './targets.js';
-import { quantizeWeight } from './weight-quantization.js';
+import { checkQuantizeOpset, quantizeWeight } from './weight-quantization.js';
 import type { PerChannelOption, QuantizedValues } from './weight-quantization.js';
 
 export interface DynamicQuantizeOptions {
@@ -44,6 +44,7 @@ const FLOAT = 1;
 
 /** Rewrites every MatMul/Gemm/Conv with a float32 initializer weight into its dynamic int8 form. */
 export function quantizeDynamic(model: OnnxModel, options: DynamicQuantizeOptions = {}): GraphPassResult {
+  checkQuantizeOpset(model);
   const result = cloneModel(model);
   const graph = result.graph;
   const { targets, skipped } = findTargets(graph, options.ops ?? QUANTIZABLE_OPS);

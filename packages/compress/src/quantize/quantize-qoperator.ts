@@ -18,7 +18,7 @@ import type { ActivationRange } from './calibrate.js';
 import { afterRelu } from './calibrate.js';
 import { addBiasInitializer, describeWeight, takeWeightName } from './quantize-dynamic.js';
 import type { QuantTarget } from './targets.js';
-import { quantizeWeight } from './weight-quantization.js';
+import { biasFitsInt32, quantizeWeight } from './weight-quantization.js';
 import type { PerChannelOption, QuantizedValues } from './weight-quantization.js';
 
 /** A uint8 tensor standing for a float value: float ≈ scale · (q − zeroPoint). */
@@ -125,6 +125,10 @@ export function writeQOperator(context: QOperatorContext): QuantizedWeight[] {
     }
     const input = uint8Of(target.activation)!;
     const weightValues = quantizeWeight(target.values, target.dims, target.channelAxis, context.perChannel);
+    if (target.op === 'Conv' && target.bias && !biasFitsInt32(target.bias.values, input.scale, weightValues)) {
+      context.skipped.push({ node: label, reason: 'its bias does not fit int32 at activation scale × weight scale (QLinearConv needs it so)' });
+      return undefined;
+    }
     const weight = addInt8Weight(graph, names, target, weightValues);
     // Gemm with C: QLinearMatMul yields x·W = y − C, whose range lies within [min y − max C, max y − min C].
     const range = addsBias ? shiftedRange(outputRange, target.bias!.values) : outputRange;

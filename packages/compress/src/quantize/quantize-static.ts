@@ -17,7 +17,7 @@ import { describeWeight } from './quantize-dynamic.js';
 import { addInt8Weight, writeQOperator } from './quantize-qoperator.js';
 import { findTargets, QUANTIZABLE_OPS } from './targets.js';
 import type { QuantizableOp, QuantTarget } from './targets.js';
-import { quantizeWeight } from './weight-quantization.js';
+import { biasFitsInt32, checkQuantizeOpset, quantizeWeight } from './weight-quantization.js';
 import type { PerChannelOption, QuantizedValues } from './weight-quantization.js';
 
 export interface StaticQuantizeOptions {
@@ -39,6 +39,7 @@ export function activationParameters(range: ActivationRange): { scale: number; z
 }
 
 export function quantizeStatic(model: OnnxModel, options: StaticQuantizeOptions): GraphPassResult {
+  checkQuantizeOpset(model);
   const result = cloneModel(model);
   const graph = result.graph;
   const { targets, skipped } = findTargets(graph, options.ops ?? QUANTIZABLE_OPS);
@@ -89,7 +90,10 @@ export function quantizeStatic(model: OnnxModel, options: StaticQuantizeOptions)
     target.node.inputs[0] = activation.name;
     target.node.inputs[1] = weight;
     if (target.op === 'Gemm') rewriteGemm(graph, names, target);
-    if (target.op === 'Conv' && target.bias) target.node.inputs[2] = dequantizedBias(graph, names, target, quantized, activation.scale, before);
+    if (target.op === 'Conv' && target.bias) {
+      if (biasFitsInt32(target.bias.values, activation.scale, quantized)) target.node.inputs[2] = dequantizedBias(graph, names, target, quantized, activation.scale, before);
+      else skipped.push({ node: label, reason: 'its bias stays float32: at activation scale × weight scale it does not fit int32' });
+    }
     weights.push(describeWeight(target, quantized, 'qdq'));
     if (target.op === 'Conv') {
       const output = afterRelu(graph, target.node.outputs[0]!);

@@ -2,6 +2,9 @@
  * Symmetric int8 quantization of weight tensors (zero point 0, range ±127), per tensor or per output
  * channel, and the rule that picks between the two.
  */
+import type { OnnxModel } from '@mlship/onnx';
+import { optionsError } from '../errors.js';
+import { defaultOpset } from '../graph-edit.js';
 
 export type PerChannelOption = boolean | 'auto';
 
@@ -64,3 +67,21 @@ export function quantizeWeight(values: Float32Array, dims: number[], axis: numbe
 
 /** Per-channel wins under 'auto' when its RMS error is at most this fraction of the per-tensor one. */
 export const AUTO_PER_CHANNEL_GAIN = 0.5;
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Whether every bias value, at scale activation scale × weight scale (its channel's), fits int32. */
+export function biasFitsInt32(bias: Float32Array, activationScale: number, quantized: QuantizedValues): boolean {
+  return bias.every((value, index) => Math.abs(Math.round(value / (activationScale * quantized.scales[quantized.axis === null ? 0 : index]!))) <= INT32_MAX);
+}
+
+/** The lowest `ai.onnx` opset the int8 passes write for: DequantizeLinear's per-channel `axis` and the operators they emit are opset 13. */
+export const MIN_QUANTIZE_OPSET = 13;
+
+/** Refuses a model whose opset is below MIN_QUANTIZE_OPSET (its operators' meaning differs; converting it is onnx's version_converter's job). */
+export function checkQuantizeOpset(model: OnnxModel): void {
+  const opset = defaultOpset(model);
+  if (opset < MIN_QUANTIZE_OPSET) {
+    throw optionsError(`the model imports ai.onnx opset ${opset}; int8 quantization writes opset ${MIN_QUANTIZE_OPSET} operators`, `convert it first (onnx.version_converter.convert_version(model, ${MIN_QUANTIZE_OPSET})), or use --method fp16`);
+  }
+}

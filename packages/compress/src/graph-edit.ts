@@ -72,3 +72,27 @@ export function dropUnusedInitializers(graph: OnnxGraph): void {
   for (const output of graph.outputs) read.add(output.name);
   graph.initializers = graph.initializers.filter((tensor) => read.has(tensor.name));
 }
+
+/**
+ * Makes initializers with the same type, dims and bytes one (the first by name order of appearance),
+ * so a weight two operators share is stored once after a pass quantized it for each. Graph outputs
+ * keep their names; graphs with subgraphs are left alone (their bodies may name initializers too).
+ */
+export function mergeIdenticalInitializers(graph: OnnxGraph): void {
+  if (graph.nodes.some((node) => Object.values(node.attributes ?? {}).some((attribute) => attribute.type === 'graph'))) return;
+  const outputs = new Set(graph.outputs.map((output) => output.name));
+  const bytesOf = (tensor: OnnxTensor) => (Array.isArray(tensor.data) ? null : Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  const kept = new Map<string, Array<{ name: string; bytes: Buffer }>>();
+  const renamed = new Map<string, string>();
+  for (const tensor of graph.initializers) {
+    const bytes = bytesOf(tensor);
+    if (!bytes || outputs.has(tensor.name)) continue;
+    const key = `${tensor.dataType}|${tensor.dims.join(',')}|${bytes.length}`;
+    const same = kept.get(key)?.find((candidate) => candidate.bytes.equals(bytes));
+    if (same) renamed.set(tensor.name, same.name);
+    else kept.set(key, [...(kept.get(key) ?? []), { name: tensor.name, bytes }]);
+  }
+  if (renamed.size === 0) return;
+  for (const node of graph.nodes) node.inputs = node.inputs.map((input) => renamed.get(input) ?? input);
+  graph.initializers = graph.initializers.filter((tensor) => !renamed.has(tensor.name));
+}

@@ -16,7 +16,7 @@
  */
 import type { OnnxGraph, OnnxModel, OnnxNode } from '@mlship/onnx';
 import { attr } from '@mlship/onnx';
-import { cloneModel, dropUnusedInitializers, NameAllocator } from '../graph-edit.js';
+import { cloneModel, dropUnusedInitializers, mergeIdenticalInitializers, NameAllocator } from '../graph-edit.js';
 import type { GraphPassResult, QuantizedWeight } from '../types.js';
 import { channelBroadcastDims, findTargets, QUANTIZABLE_OPS } from './targets.js';
 import type { QuantizableOp, QuantTarget } from './targets.js';
@@ -65,6 +65,7 @@ export function quantizeDynamic(model: OnnxModel, options: DynamicQuantizeOption
   }
   graph.nodes = graph.nodes.flatMap((node) => replacements.get(node) ?? [node]);
   dropUnusedInitializers(graph);
+  mergeIdenticalInitializers(graph);
   return { model: result, weights, skipped };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { OnnxGraph, OnnxModel, OnnxNode } from '@mlship/onnx';
 import { attr } from '@mlship/onnx';
-import { cloneModel, defaultOpset, dropUnusedInitializers, NameAllocator } from '../graph-edit.js';
+import { cloneModel, defaultOpset, dropUnusedInitializers, mergeIdenticalInitializers, NameAllocator } from '../graph-edit.js';
 import type { GraphPassResult, QuantizedWeight } from '../types.js';
 import type { ActivationRange, StaticFormat } from './calibrate.js';
 import { afterRelu } from './calibrate.js';
@@ -48,6 +48,7 @@ export function quantizeStatic(model: OnnxModel, options: StaticQuantizeOptions)
     const perChannel = options.perChannel ?? 'auto';
     const weights = writeQOperator({ graph, names, targets, skipped, ranges: options.ranges, perChannel, opset: defaultOpset(model), activationParameters });
     dropUnusedInitializers(graph);
+  mergeIdenticalInitializers(graph);
     return { model: result, weights, skipped };
   }
   const before = new Map<OnnxNode, OnnxNode[]>();
@@ -105,6 +106,7 @@ export function quantizeStatic(model: OnnxModel, options: StaticQuantizeOptions)
   }
   graph.nodes = graph.nodes.flatMap((node) => [...(before.get(node) ?? []), node, ...(after.get(node) ?? [])]);
   dropUnusedInitializers(graph);
+  mergeIdenticalInitializers(graph);
   return { model: result, weights, skipped };
 }
 

@@ -1,10 +1,10 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 // Graphs other exporters write: initializers listed as graph inputs, old opsets, quantized graphs
 // given to fp16 'full', and a Conv bias that cannot be int32 at the scale static quantization picks.
-import { encodeModel, type OnnxModel } from '@mlship/onnx';
+import { GraphBuilder, IR_VERSION, encodeModel, type OnnxModel } from '@mlship/onnx';
 import { caught } from '@mlship/test-utils';
 import { CompressErrorCode } from '../errors.js';
-import { checkWithOnnx, makeTempDir, writeModelFile } from '../test-helpers.js';
+import { checkWithOnnx, makeTempDir, randomFloats, writeModelFile } from '../test-helpers.js';
 import { calibrateRanges, activationsToCalibrate } from './calibrate.js';
 import { convertToFloat16 } from './float16.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
@@ -75,6 +75,24 @@ describe('graphs from other exporters', () => {
       expect(result.skipped.map((entry) => entry.reason).join(' ')).toMatch(/int32/);
       expect(result.model.graph.initializers.some((tensor) => tensor.dataType === 'int32' && Array.from(tensor.data as Int32Array).some((value) => Math.abs(value) > 2 ** 30))).toBe(false);
       expect(maxAbsDiff(await runRows(result.model, test, rows, 16), reference)).toBeLessThan(0.05);
+    }
+  });
+
+  it('stores a weight two MatMuls share once', async () => {
+    const builder = new GraphBuilder('shared');
+    const x = builder.addInput('x', 'float32', ['N', 8]);
+    const w = builder.constantFloat('w', [8, 8], randomFloats(64, 21));
+    const h = builder.addNode('Relu', [builder.addNode('MatMul', [x, w], 'mm1')], 'relu');
+    const y = builder.addNode('MatMul', [h, w], 'y');
+    builder.addOutput(y, 'float32', ['N', 8]);
+    const model: OnnxModel = { irVersion: IR_VERSION, opsetImports: [{ domain: '', version: 13 }], producerName: 'test', producerVersion: '0', graph: builder.toGraph() };
+    const test: TestModel = { model, input: 'x', rowDims: [8] };
+    const rows = rowsFor(test, 10, 7);
+    const ranges = await calibrateRanges({ model, input: { name: 'x', data: rows, rowDims: [8], count: 10 }, values: activationsToCalibrate(model, undefined, 'qoperator'), method: 'minmax' });
+    for (const result of [quantizeDynamic(model), quantizeStatic(model, { ranges }), quantizeStatic(model, { ranges, format: 'qoperator' })]) {
+      expect(result.weights).toHaveLength(2);
+      expect(result.model.graph.initializers.filter((tensor) => tensor.dataType === 'int8' && tensor.dims.length === 2)).toHaveLength(1);
+      expect(maxAbsDiff(await runRows(result.model, test, rows, 10), await runRows(model, test, rows, 10))).toBeLessThan(0.1);
     }
   });
 });

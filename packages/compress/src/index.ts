@@ -8,7 +8,7 @@ export * from './distill/index.js';
 export * from './measure/index.js';
 export { registerCompressionMethod, registeredCompressionMethods, compressionMethod, type CompressionMethod, type CompressSettings, type MethodContext, type MethodResult, type EpochProgress } from './methods.js';
 export { DEFAULT_PRUNE_EPOCHS, DEFAULT_DISTILL_EPOCHS, DISTILL_LEARNING_RATE_FACTOR, DEFAULT_STUDENT, PRUNE_END_FRACTION } from './builtin-methods.js';
-export { buildReport, judgeGate, renderReportMarkdown, reportRows, REPORT_FORMAT, type CompressionReport, type ModelFigures, type GateResult } from './report.js';
+export { buildReport, judgeGate, renderReportMarkdown, reportHighlights, reportRows, REPORT_FORMAT, type CompressionReport, type ModelFigures, type GateResult } from './report.js';
 export {
   compressModel,
   resolveSettings,

@@ -1,5 +1,5 @@
 // The gate's arithmetic, the report's ratios and wording, and the settings' range checks.
-import { buildReport, judgeGate, reportRows, renderReportMarkdown, type ModelFigures } from './report.js';
+import { buildReport, judgeGate, reportHighlights, reportRows, renderReportMarkdown, type ModelFigures } from './report.js';
 import { resolveSettings } from './compress-model.js';
 
 const figures = (bytes: number, accuracy: number, batch64Us: number): ModelFigures => ({
@@ -47,6 +47,8 @@ describe('buildReport', () => {
     expect(rows.accuracy).toBe('−2.00 points');
     expect(rows.parameters).toBe('same');
     expect(renderReportMarkdown(report, 'models/m-prune')).toContain('**failed**');
+    const pruned = { ...report, details: { layers: [{ layer: 'dense_1', sparsity: 0.8 }] } };
+    expect(reportHighlights(pruned)).toEqual([['sparsity', 'dense_1 0.800']]);
   });
 });
 

@@ -113,3 +113,25 @@ export function renderReportMarkdown(report: CompressionReport, ref: string): st
   ];
   return lines.join('\n');
 }
+
+/** A few method facts worth a line in the printed report (label, value): per-layer sparsity, the student, the calibration, the weights' forms. */
+export function reportHighlights(report: CompressionReport): Array<[string, string]> {
+  const details = report.details as {
+    layers?: Array<{ layer: string; sparsity: number }>;
+    student?: unknown;
+    parameters?: { teacher: number; student: number };
+    calibration?: { method: string; rows: number };
+    weights?: Array<{ form?: string }>;
+    format?: string;
+  };
+  const lines: Array<[string, string]> = [];
+  if (details.layers) lines.push(['sparsity', details.layers.map((layer) => `${layer.layer} ${fixed(layer.sparsity, 3)}`).join(', ')]);
+  if (details.parameters) lines.push(['student', `${JSON.stringify(details.student)}: ${details.parameters.student} parameters, teacher ${details.parameters.teacher}`]);
+  if (details.calibration) lines.push(['calibration', `${details.format ?? 'qdq'}, ${details.calibration.method} on ${details.calibration.rows} rows`]);
+  if (details.weights && details.weights.length > 0) {
+    const forms = new Map<string, number>();
+    for (const weight of details.weights) forms.set(weight.form ?? '?', (forms.get(weight.form ?? '?') ?? 0) + 1);
+    lines.push(['weights', [...forms].map(([form, count]) => `${count} ${form}`).join(', ')]);
+  }
+  return lines;
+}

@@ -239,6 +239,7 @@ Examples:
               ['method', `${result.method} of ${result.source.ref}`],
               ['evaluated', report.evaluation.description],
               ['agreement', report.agreement === null ? undefined : `${(report.agreement * 100).toFixed(2)}% of predicted classes unchanged`],
+              ...compress.reportHighlights(report),
               ['promoted', result.promoted ? `${result.promoted.alias} → ${result.promoted.ref}` : undefined],
             ]),
             '',

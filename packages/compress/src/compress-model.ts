@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, captureEnvironment, isValidAlias, parseArtifactName, type Digest } from '@mlship/core';
-import { encodeModel, runOnnxModel } from '@mlship/onnx';
+import { encodeModel, openOnnxSession } from '@mlship/onnx';
 import type { ArtifactFile } from '@mlship/registry';
 import { classificationInput, evaluatePredictions, mostProbableClasses, promoteIfPassed, scalarMetricsOf, type EvaluationMetrics } from '@mlship/train';
 import { registerBuiltinMethods } from './builtin-methods.js';
@@ -110,11 +110,16 @@ async function predict(bytes: Uint8Array, input: InputRows, output: string): Pro
   const chunk = 4096;
   const width = input.rowDims.reduce((product, dim) => product * dim, 1);
   const parts: Float32Array[] = [];
-  for (let start = 0; start < input.count; start += chunk) {
-    const count = Math.min(chunk, input.count - start);
-    const data = input.data.subarray(start * width, (start + count) * width);
-    const results = await runOnnxModel({ bytes, feeds: { [input.name]: { data, dims: [count, ...input.rowDims] } }, outputs: [output] });
-    parts.push(results[output]!.data);
+  const session = await openOnnxSession(bytes);
+  try {
+    for (let start = 0; start < input.count; start += chunk) {
+      const count = Math.min(chunk, input.count - start);
+      const data = input.data.subarray(start * width, (start + count) * width);
+      const results = await session.run({ [input.name]: { data, dims: [count, ...input.rowDims] } }, [output]);
+      parts.push(results[output]!.data);
+    }
+  } finally {
+    await session.release();
   }
   const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;

@@ -13,7 +13,7 @@ export { registerLayerConverter, supportedLayerClasses } from './convert/layer-t
 export type { LayerContext, LayerConverter } from './convert/layer-converter.js';
 export type { TensorValue } from './convert/tensor-value.js';
 export { SUPPORTED_ACTIVATIONS } from './convert/activations.js';
-export { runOnnxModel, loadOnnxModel } from './run-onnx.js';
-export type { FloatTensor, RunOnnxOptions } from './run-onnx.js';
+export { runOnnxModel, openOnnxSession, loadOnnxModel } from './run-onnx.js';
+export type { FloatTensor, RunOnnxOptions, OnnxSession } from './run-onnx.js';
 export { verifyExport, maxAbsDifference } from './verify-export.js';
 export type { VerifyExportOptions, VerifyExportResult } from './verify-export.js';

@@ -16,18 +16,31 @@ export interface RunOnnxOptions {
   outputs?: string[];
 }
 
-/** Returns every output of the model (or the requested ones) by name, as float32. */
-export async function runOnnxModel(options: RunOnnxOptions): Promise<Record<string, FloatTensor>> {
+/** A loaded model to run many times (one session); release it when done. */
+export interface OnnxSession {
+  /** Every output (or the requested ones) by name, as float32. */
+  run(feeds: Record<string, FloatTensor>, outputs?: string[]): Promise<Record<string, FloatTensor>>;
+  release(): Promise<void>;
+}
+
+export async function openOnnxSession(bytes: Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(options.bytes, options.threads ? { intraOpNumThreads: options.threads } : {});
+  const session = await ort.InferenceSession.create(bytes, options.threads ? { intraOpNumThreads: options.threads } : {});
+  return {
+    async run(feeds, outputs) {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data, tensor.dims)]));
+      const results = outputs ? await session.run(tensors, outputs) : await session.run(tensors);
+      return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, { data: toFloat32(tensor.data), dims: [...tensor.dims] }]));
+    },
+    release: () => session.release(),
+  };
+}
+
+/** Returns every output of the model (or the requested ones) by name, as float32: one session, one run. */
+export async function runOnnxModel(options: RunOnnxOptions): Promise<Record<string, FloatTensor>> {
+  const session = await openOnnxSession(options.bytes, options.threads ? { threads: options.threads } : {});
   try {
-    const feeds = Object.fromEntries(
-      Object.entries(options.feeds).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data, tensor.dims)]),
-    );
-    const results = options.outputs ? await session.run(feeds, options.outputs) : await session.run(feeds);
-    return Object.fromEntries(
-      Object.entries(results).map(([name, tensor]) => [name, { data: toFloat32(tensor.data), dims: [...tensor.dims] }]),
-    );
+    return await session.run(options.feeds, options.outputs);
   } finally {
     await session.release();
   }

@@ -236,6 +236,14 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
       ...(options.label !== undefined ? { label: options.label } : {}),
       ...(options.data !== undefined ? { data: options.data } : {}),
     });
+    // The source on these rows first: wrong rows fail before any compression work.
+    const output = source.signature.outputs[0]!.name;
+    const beforeOutputs = await predict(source.bytes, evaluation.input, output);
+    const notes: string[] = [];
+    const metric = evaluation.classes ? 'accuracy' : 'r2';
+    const beforeScalars = scalarMetricsOf(metricsOf(evaluation, beforeOutputs, notes));
+    checkBefore(source, metric, beforeScalars[metric], evaluation, options.evalData !== undefined);
+
     let training: Promise<TrainingContext> | undefined;
     options.onStage?.('compress');
     const result = await method.compress({
@@ -260,21 +268,14 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
     const bytes = encodeModel(result.model);
 
     options.onStage?.('evaluate');
-    const output = source.signature.outputs[0]!.name;
-    const beforeOutputs = await predict(source.bytes, evaluation.input, output);
     let afterOutputs: Float32Array;
     try {
       afterOutputs = await predict(bytes, evaluation.input, output);
     } catch (error) {
       throw compressFailed(`the ${options.method} model does not run in ONNX Runtime: ${(error as Error).message.split('\n')[0]}`, 'report this as a bug, with the source model', error);
     }
-    const notes: string[] = [];
-    const beforeMetrics = metricsOf(evaluation, beforeOutputs, notes);
     const afterMetrics = metricsOf(evaluation, afterOutputs, []);
-    const metric = evaluation.classes ? 'accuracy' : 'r2';
-    const beforeScalars = scalarMetricsOf(beforeMetrics);
     const afterScalars = scalarMetricsOf(afterMetrics);
-    checkBefore(source, metric, beforeScalars[metric], evaluation, options.evalData !== undefined);
     const nonFinite = afterOutputs.reduce((count, value) => count + (Number.isFinite(value) ? 0 : 1), 0);
     const gate = judgeGate(metric, beforeScalars[metric] ?? Number.NaN, afterScalars[metric] ?? Number.NaN, maxDrop, nonFinite);
     let agreement: number | null = null;

@@ -3,7 +3,8 @@
 // served on the host by `mlship serve`, packaged for cpu, gpu and edge on a base image built here with
 // buildah and pushed to a real OCI registry (Debian's docker-registry), pushed there by `--push`,
 // inspected with skopeo, loaded with podman, and run in containers (podman + runc) whose answers must
-// equal the host server's and ONNX Runtime's in-process.
+// equal the host server's and ONNX Runtime's in-process. The edge index's arm64 image runs too, in podman
+// with its entrypoint under qemu-aarch64-static (scripts/system-deps.sh installs qemu-user-static).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import {
   MLSHIP_BIN,
   removeContainerStorage,
   REPO_ROOT,
+  runArm64Container,
   runContainer,
   runMlship,
   runMlshipJson,
@@ -65,6 +67,24 @@ async function ask(url: string): Promise<Answers> {
   return { v2: v2Body.outputs[0]!.data, v1: v1Body.predictions };
 }
 
+/** The median time of `count` sequential V2 infers of all rows (after one warm-up), in milliseconds. */
+async function medianInferMs(url: string, count = 20): Promise<number> {
+  const body = JSON.stringify({ inputs: [{ name: 'features', shape: [ROWS.length, 4], datatype: 'FP32', data: ROWS }] });
+  const infer = async () => {
+    const response = await fetch(`${url}/v2/models/iris/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+  };
+  await infer();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await infer();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(count / 2)]!;
+}
+
 async function waitForUrl(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -92,6 +112,8 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
   const json = (args: string[]) => runMlshipJson(args, { cwd: dir, env, timeoutMs: 300_000 });
   const skopeo = async (args: string[]) => (await execa('skopeo', args, { env })).stdout;
   const containers: RunningContainer[] = [];
+  /** The edge index's amd64 container: its answers and timings, for the arm64 image to match. */
+  let edgeAmd64: { answers: Answers; startupMs: number; inferMs: number } | undefined;
 
   beforeAll(async () => {
     // podman 4.3 names an image it runs from `oci:DIR:REF` after DIR, and image names must be
@@ -264,9 +286,47 @@ describe('mlship serve and mlship package (built binary, real registry, podman)'
     const elf = (await execa('sh', ['-c', `tar -xzOf ${runtimeLayer} --wildcards '*linux/arm64/onnxruntime_binding.node' | head -c 20 | od -An -tu2 -j18 -N2`])).stdout.trim();
     expect(Number(elf)).toBe(183);
 
+    // Pulled first, so that the time to ready below is the container's start-up, not the copy of its layers.
+    await execa('podman', ['pull', '--platform', 'linux/amd64', `oci:${layout}:images/iris:3`], { env });
+    const started = Date.now();
     const container = await runContainer({ image: `oci:${layout}:images/iris:3`, env, containerPort: 8080, readyPath: '/v2/health/ready' });
+    const startupMs = Date.now() - started;
     containers.push(container);
-    expectSameAnswers(await ask(container.url));
+    const answers = await ask(container.url);
+    expectSameAnswers(answers);
+    edgeAmd64 = { answers, startupMs, inferMs: await medianInferMs(container.url) };
+  }, 600_000);
+
+  // binfmt_misc is not mounted here (registering qemu there would change the whole host), so podman
+  // cannot start arm64 binaries by itself; runArm64Container starts the image's entrypoint with a static
+  // qemu-aarch64-static inside the container. A missing qemu-aarch64-static fails this test (saying to
+  // run scripts/system-deps.sh) rather than skipping it: CI installs it as it installs podman.
+  it('runs the edge index\'s arm64 image (podman, entrypoint under qemu-aarch64-static): it answers like the amd64 image', async () => {
+    if (!edgeAmd64) throw new Error('the edge test above did not run the amd64 image, so there is nothing to compare with');
+    const image = `oci:${layout}:images/iris:3`;
+    await execa('podman', ['pull', '--platform', 'linux/arm64', image], { env });
+    const started = Date.now();
+    const container = await runArm64Container({ image, env, containerPort: 8080, readyPath: '/v2/health/ready' });
+    const startupMs = Date.now() - started;
+    containers.push(container);
+    // The arm64 image's own files run: qemu-aarch64 runs aarch64 ELFs only (arm64 Node, aarch64 ONNX Runtime).
+    const top = await execa('podman', ['top', container.name, 'user', 'args'], { env });
+    expect(top.stdout).toMatch(/nonroot\s+\/\.mlship-test\/qemu-aarch64-static \/usr\/local\/bin\/node \/opt\/mlship\/server\/serve-runtime\.mjs \/opt\/mlship\/model/);
+    const answers = await ask(container.url);
+    // Labels exactly; probabilities within 1e-6 (8 float32 ulps at 1): ONNX Runtime's aarch64 (NEON)
+    // and x64 (AVX) kernels may sum in another order, so bit equality is not promised.
+    expect(answers.v1.map((p) => p.label)).toEqual(edgeAmd64.answers.v1.map((p) => p.label));
+    answers.v2.forEach((value, i) => expect(Math.abs(value - edgeAmd64!.answers.v2[i]!)).toBeLessThan(1e-6));
+    answers.v1.forEach((prediction, r) => {
+      for (const label of LABELS) expect(Math.abs(prediction.probabilities[label]! - edgeAmd64!.answers.v1[r]!.probabilities[label]!)).toBeLessThan(1e-6);
+    });
+    expectSameAnswers(answers);
+    const inferMs = await medianInferMs(container.url);
+    const largest = Math.max(...answers.v2.map((value, i) => Math.abs(value - edgeAmd64!.answers.v2[i]!)));
+    console.log(
+      `edge image, ready after / median V2 infer (${ROWS.length} rows, 20 requests): arm64 under qemu ${startupMs} ms / ${inferMs.toFixed(2)} ms, ` +
+        `amd64 ${edgeAmd64.startupMs} ms / ${edgeAmd64.inferMs.toFixed(2)} ms; largest difference between their probabilities: ${largest}`,
+    );
   }, 600_000);
 
   it('refuses bad input with one coded line', async () => {

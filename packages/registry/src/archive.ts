@@ -1,13 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ErrorCode, ExitCode, MlshipError, fsyncDir, readStreamLimited, tempPathFor, type Digest, fromFsError } from '@mlship/core';
-import { openBlobStream, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from './blobs.js';
+import { hasBlob, openBlobStream, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from './blobs.js';
+import { removeUnreferencedBlobs } from './gc.js';
 import { entryFacts, parseIndex, versionEntry } from './index-file.js';
 import { OCI_LAYOUT_VERSION } from './layout.js';
 import { registerWriter } from './lock.js';
@@ -144,14 +145,38 @@ export function checkArchiveEntry(file: string, header: { name: string; type?: s
 export interface ImportResult extends AddVersionsResult {
   file: string;
   blobs: number;
+  /** Blobs the import wrote that no imported version references, removed again. */
+  blobsRemoved: number;
+}
+
+/** By default an import may expand to 100 times the archive's size, and at least to 1 GiB. */
+export const IMPORT_EXPANSION_RATIO = 100;
+export const IMPORT_MIN_MAX_BYTES = 1 << 30;
+
+/** Fails the stream once more than `maxBytes` have passed through it. */
+function byteCap(maxBytes: number, file: string): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      total += chunk.length;
+      if (total <= maxBytes) return done(null, chunk);
+      done(
+        new MlshipError(ErrorCode.unsafeArchive, `refusing ${file}: it expands to more than ${maxBytes} bytes`, {
+          hint: 'raise the cap with --max-bytes if you trust the archive (a small gzip file that expands this far may be a decompression bomb)',
+          exitCode: ExitCode.usage,
+        }),
+      );
+    },
+  });
 }
 
 /**
  * A tar extractor reading `file`, plain or gzip (by its magic bytes); an unreadable file is a coded
  * error saying `what`. Iterate it at once: the returned promise resolves before any entry arrives
- * (entries come with later I/O), but an extra await of I/O in between could lose entries.
+ * (entries come with later I/O), but an extra await of I/O in between could lose entries. With
+ * `maxBytes`, the extractor fails with MLSHIP_E_ARCHIVE_UNSAFE once the tar (uncompressed) exceeds it.
  */
-export async function openTarExtract(file: string, what: string): Promise<tar.Extract> {
+export async function openTarExtract(file: string, what: string, options: { maxBytes?: number } = {}): Promise<tar.Extract> {
   const head = Buffer.alloc(2);
   try {
     const handle = await open(file, 'r');
@@ -162,9 +187,9 @@ export async function openTarExtract(file: string, what: string): Promise<tar.Ex
   const gzipped = head[0] === 0x1f && head[1] === 0x8b;
   const source = createReadStream(file, { highWaterMark: 1 << 20 });
   const extract = tar.extract();
-  const input = gzipped ? source.pipe(createGunzip()) : source;
-  input.on('error', (error: Error) => extract.destroy(error));
-  if (gzipped) source.on('error', (error: Error) => extract.destroy(error));
+  const unpacked = gzipped ? source.pipe(createGunzip()) : source;
+  const input = options.maxBytes === undefined ? unpacked : unpacked.pipe(byteCap(options.maxBytes, file));
+  for (const stream of new Set([source, unpacked, input])) stream.on('error', (error: Error) => extract.destroy(error));
   input.pipe(extract);
   // Destroying the extractor (an early stop, an error) closes the file too.
   extract.on('close', () => source.destroy());
@@ -174,17 +199,29 @@ export async function openTarExtract(file: string, what: string): Promise<tar.Ex
 /**
  * Imports an OCI layout tarball (plain or gzip) made by `exportArtifacts`. Every blob is verified against
  * its name; entries with absolute paths, `..`, or links leaving the target are refused. All versions are
- * added at once or none.
+ * added at once or none. The tar may expand to `maxBytes` (default: 100 times the file's size, at least
+ * 1 GiB). Blobs the import wrote that no imported version references are removed again, whether it
+ * succeeds or fails (those of other writers still in progress are left to `gc`).
  */
-export async function importArchive(options: { registry: string; file: string }): Promise<ImportResult> {
+export async function importArchive(options: { registry: string; file: string; maxBytes?: number }): Promise<ImportResult> {
   const root = options.registry;
   const file = resolve(options.file);
+  const size = (
+    await stat(file).catch((error: unknown) => {
+      throw fromFsError(error, file, 'cannot import');
+    })
+  ).size;
+  const maxBytes = options.maxBytes ?? Math.max(IMPORT_MIN_MAX_BYTES, IMPORT_EXPANSION_RATIO * size);
   const unregister = await registerWriter(root);
-  const extract = await openTarExtract(file, 'cannot import').catch(async (error: unknown) => {
+  const extract = await openTarExtract(file, 'cannot import', { maxBytes }).catch(async (error: unknown) => {
     await unregister();
     throw error;
   });
 
+  /** Blobs that were not here before this import wrote them. */
+  const written: Digest[] = [];
+  const referenced = new Set<Digest>();
+  let succeeded = false;
   try {
     let indexBytes: Buffer | undefined;
     let layoutOk = false;
@@ -205,7 +242,10 @@ export async function importArchive(options: { registry: string; file: string })
           const layout = (await readStreamLimited(entry, 4096, 'oci-layout')).toString('utf8');
           layoutOk = /"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout);
         } else if (/^blobs\/sha256\/[0-9a-f]{64}$/.test(name)) {
-          await writeBlob(root, entry, { expected: `sha256:${name.slice('blobs/sha256/'.length)}` });
+          const digest: Digest = `sha256:${name.slice('blobs/sha256/'.length)}`;
+          const isNew = !(await hasBlob(root, digest));
+          await writeBlob(root, entry, { expected: digest });
+          if (isNew) written.push(digest);
           blobCount += 1;
         } else {
           entry.resume();
@@ -231,12 +271,24 @@ export async function importArchive(options: { registry: string; file: string })
     for (const entry of index.manifests as Descriptor[]) {
       const facts = entryFacts(entry);
       if (!facts || facts.alias !== undefined) continue;
-      incoming.push(await loadIncomingEntry(root, entry, facts, file));
+      const version = await loadIncomingEntry(root, entry, facts, file);
+      for (const blob of version.blobs) referenced.add(blob);
+      incoming.push(version);
     }
     const added = await addVersions(root, incoming);
-    return { file, blobs: blobCount, ...added };
+    succeeded = true;
+    await unregister(); // this import no longer counts as a writer that may reference them
+    const blobsRemoved = await removeUnreferencedBlobs(
+      root,
+      written.filter((digest) => !referenced.has(digest)),
+    ).catch(() => 0); // best effort: gc removes what is left
+    return { file, blobs: blobCount, ...added, blobsRemoved };
   } finally {
     await unregister();
+    if (!succeeded) {
+      // Nothing was added: every blob this import brought is unreferenced (unless a concurrent writer uses it).
+      await removeUnreferencedBlobs(root, written).catch(() => undefined);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorCode, ExitCode, MlshipError, fromFsError, writeStreamAtomic } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, fromFsError, makeDirectory, writeStreamAtomic } from '@mlship/core';
 import { fileNamesProblem } from './file-names.js';
 import { openBlobStream } from './blobs.js';
 import { ImageErrorCode } from './image-version.js';
@@ -62,14 +62,14 @@ export async function extractArtifact(options: {
   const unsafe = fileNamesProblem(chosen.map((file) => file.name));
   if (unsafe) throw unsafePath(`${artifact.ref} cannot be written out: ${unsafe}`);
   const outDir = resolve(options.outDir);
-  await mkdir(outDir, { recursive: true }).catch((error: unknown) => {
+  await makeDirectory(outDir).catch((error: unknown) => {
     throw fromFsError(error, outDir, 'cannot create the output directory');
   });
   const realOut = await realpath(outDir);
   const written: Array<ArtifactFile & { path: string }> = [];
   for (const file of chosen) {
     const target = join(outDir, file.name);
-    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => {
+    await makeDirectory(dirname(target)).catch((error: unknown) => {
       throw fromFsError(error, dirname(target), 'cannot create a folder for the file');
     });
     // A symlink inside the output directory must not carry the file elsewhere.

@@ -1,4 +1,4 @@
-import { unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { ErrorCode, ExitCode, MlshipError, fsyncDir, type Digest } from '@mlship/core';
 import { listBlobs, readBlobVerified } from './blobs.js';
 import { readIndex } from './index-file.js';
@@ -45,17 +45,19 @@ export interface GcReport {
 
 /**
  * Removes blobs that no manifest references, and temp files left by crashed writers. Runs under the
- * registry lock; blobs written since the oldest put in progress started are kept (see lock.ts).
+ * registry lock; blobs written since the oldest put in progress started are kept (see lock.ts). A dry run
+ * changes nothing, so it takes no lock (it works on a registry another command holds, or a read-only one).
  */
 export async function gcRegistry(options: { registry: string; dryRun?: boolean }): Promise<GcReport> {
   const root = options.registry;
   const started = Date.now();
-  return withRegistryLock(root, async (assertHeld) => {
+  const dryRun = options.dryRun === true;
+  const collect = async (assertHeld: () => Promise<void>): Promise<GcReport> => {
     const reachable = await reachableBlobs(root, await readIndex(root));
     // Blobs younger than gc itself or than the oldest put in progress may be about to be referenced.
-    const cutoff = Math.min(await oldestLiveWriter(root), started) - 1000;
+    const cutoff = Math.min(await oldestLiveWriter(root, { removeDead: !dryRun }), started) - 1000;
     const { blobs, temps } = await listBlobs(root);
-    const report: GcReport = { dryRun: options.dryRun === true, removed: [], bytesFreed: 0, tempFilesRemoved: 0, keptForWriters: 0 };
+    const report: GcReport = { dryRun, removed: [], bytesFreed: 0, tempFilesRemoved: 0, keptForWriters: 0 };
     for (const blob of blobs) {
       if (reachable.has(blob.digest)) continue;
       if (blob.mtimeMs >= cutoff) {
@@ -74,5 +76,30 @@ export async function gcRegistry(options: { registry: string; dryRun?: boolean }
       await fsyncDir(registryPaths(root).blobs);
     }
     return report;
+  };
+  return dryRun ? collect(async () => undefined) : withRegistryLock(root, collect);
+}
+
+/**
+ * Removes those of `digests` that nothing references (what an import wrote and did not use), by gc's
+ * rules and under the lock: a blob still reachable from the index, or younger than the oldest writer in
+ * progress, is kept. Returns how many were removed.
+ */
+export async function removeUnreferencedBlobs(root: string, digests: Digest[]): Promise<number> {
+  if (digests.length === 0) return 0;
+  return withRegistryLock(root, async (assertHeld) => {
+    const cutoff = await oldestLiveWriter(root);
+    const reachable = await reachableBlobs(root, await readIndex(root));
+    const doomed: Digest[] = [];
+    for (const digest of new Set(digests)) {
+      if (reachable.has(digest)) continue;
+      const info = await stat(blobPath(root, digest)).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) doomed.push(digest);
+    }
+    if (doomed.length === 0) return 0;
+    await assertHeld();
+    for (const digest of doomed) await unlink(blobPath(root, digest)).catch(() => undefined);
+    await fsyncDir(registryPaths(root).blobs);
+    return doomed.length;
   });
 }

@@ -1,4 +1,4 @@
-import { isDigest, type Digest } from '@mlship/core';
+import { isDigest, isVersionRef, type Digest } from '@mlship/core';
 import type { EntryFacts } from './index-file.js';
 import { treeBlobs, treeManifests, type ManifestNode } from './manifest-tree.js';
 import { Annotation, ImageLabel } from './media-types.js';
@@ -34,11 +34,14 @@ function primaryManifest(tree: ManifestNode): ManifestLeaf | undefined {
   return withConfig.find((manifest) => platformOf(manifest).os !== 'unknown') ?? withConfig[0];
 }
 
-/** The lineage an image config records: the model it serves (labels `dev.mlship.model.ref` and `.digest`). */
+/**
+ * The lineage an image config records: the model it serves (labels `dev.mlship.model.ref` and `.digest`).
+ * A label that is no version ref (an image from elsewhere, or a hostile one) is not lineage.
+ */
 export function imageParents(labels: Record<string, string>): ParentLink[] {
   const ref = labels[ImageLabel.modelRef];
   const digest = labels[ImageLabel.modelDigest];
-  return ref && digest && isDigest(digest) ? [{ ref, digest: digest as Digest }] : [];
+  return ref && digest && isDigest(digest) && isVersionRef(ref) ? [{ ref, digest: digest as Digest }] : [];
 }
 
 /** An image's "files": its layers, or for an image index its platform manifests (named `linux/amd64`…). */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   ErrorCode,
   ExitCode,
+  MAX_VERSION,
   MlshipError,
   isArtifactKind,
   validateWithSchema,
@@ -99,6 +100,18 @@ export function buildCatalog(index: OciIndex): Catalog {
 export function latestVersion(catalog: Catalog, kind: string, name: string): number {
   const versions = catalog.versions.get(nameKey(kind, name));
   return versions ? Math.max(0, ...versions.keys()) : 0;
+}
+
+/** The number of the next version of `kind/name`; past the highest a ref can name, a conflict (exit 2). */
+export function nextVersion(catalog: Catalog, kind: ArtifactKind, name: string): number {
+  const version = latestVersion(catalog, kind, name) + 1;
+  if (version > MAX_VERSION) {
+    throw new MlshipError(ErrorCode.conflict, `${kind}/${name} has reached version ${MAX_VERSION}, the highest a ref can name`, {
+      hint: 'store further versions under another name',
+      exitCode: ExitCode.usage,
+    });
+  }
+  return version;
 }
 
 /** The index entry that names a version. */

@@ -1,4 +1,16 @@
-import { ErrorCode, ExitCode, MlshipError, versionRef, type ArtifactKind, type Digest } from '@mlship/core';
+import {
+  ErrorCode,
+  ExitCode,
+  MAX_VERSION,
+  MlshipError,
+  isValidName,
+  isValidVersion,
+  isVersionRef,
+  quoteUntrusted,
+  versionRef,
+  type ArtifactKind,
+  type Digest,
+} from '@mlship/core';
 import { hasBlob } from './blobs.js';
 import { readManifest, readMetadata } from './documents.js';
 import { ImageErrorCode } from './image-version.js';
@@ -7,7 +19,29 @@ import { withRegistryLock } from './lock.js';
 import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
 import { Annotation, MediaType, isImageConfigMediaType, isIndexMediaType } from './media-types.js';
 import { unsafeFileNames } from './file-names.js';
-import type { Descriptor } from './types.js';
+import type { Descriptor, ParentLink } from './types.js';
+
+function hostile(source: string, what: string): MlshipError {
+  return new MlshipError(ErrorCode.unsafeArchive, `${source} holds ${what}`, {
+    hint: 'the source is damaged or hostile; nothing was added',
+    exitCode: ExitCode.usage,
+  });
+}
+
+/**
+ * A version from outside must be one that refs can name (the grammar of core's refs: a valid name,
+ * versions 1 to 2^31-1), and its parents must be version refs: lineage renders them.
+ */
+function checkIdentity(source: string, facts: { kind: ArtifactKind; name: string; version: number; parents?: ParentLink[] }): void {
+  const { kind, name, version } = facts;
+  if (!isValidName(name)) {
+    throw hostile(source, `a version named ${quoteUntrusted(name)}, not a valid name (lowercase letters and digits joined by ".", "_" or "-", at most 128)`);
+  }
+  if (!isValidVersion(version)) throw hostile(source, `${kind}/${name}:${version}, past the highest version a ref can name (${MAX_VERSION})`);
+  for (const parent of facts.parents ?? []) {
+    if (!isVersionRef(parent.ref)) throw hostile(source, `${versionRef(kind, name, version)} with the parent ref ${quoteUntrusted(parent.ref)}, not a version ref`);
+  }
+}
 
 /** A version whose blobs are already in the store, about to be named in its index. */
 export interface IncomingVersion {
@@ -40,6 +74,7 @@ export async function loadIncoming(root: string, digest: Digest, size: number, s
     });
   }
   const metadata = await readMetadata(root, manifest.config.digest);
+  checkIdentity(source, metadata);
   for (const layer of manifest.layers) {
     if (!(await hasBlob(root, layer.digest))) throw lacking(source, layer.digest, versionRef(metadata.kind, metadata.name, metadata.version));
   }
@@ -60,6 +95,7 @@ function lacking(source: string, digest: Digest, ref: string): MlshipError {
  * kind, name and version come from the index entry that names it, which must say `images`.
  */
 export async function loadIncomingImage(root: string, entry: Descriptor, facts: EntryFacts, source: string): Promise<IncomingVersion> {
+  checkIdentity(source, facts);
   const ref = versionRef(facts.kind, facts.name, facts.version);
   if (facts.kind !== 'images') {
     throw new MlshipError(ImageErrorCode.unsupported, `${source} holds ${ref}, a container image named as ${facts.kind}`, {
@@ -110,9 +146,19 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
     const index = await readIndex(root);
     const catalog = buildCatalog(index);
     const result: AddVersionsResult = { added: [], present: [] };
+    const batch = new Map<string, Digest>();
     for (const item of incoming) {
       const { kind, name, version, created } = item;
       const ref = versionRef(kind, name, version);
+      const earlier = batch.get(ref);
+      if (earlier === item.digest) continue;
+      if (earlier !== undefined) {
+        throw new MlshipError(ErrorCode.conflict, `the source names ${ref} twice, with different content (${earlier} and ${item.digest})`, {
+          hint: 'the source is damaged or hostile; nothing was added',
+          exitCode: ExitCode.usage,
+        });
+      }
+      batch.set(ref, item.digest);
       const existing = catalog.versions.get(`${kind}/${name}`)?.get(version);
       if (existing?.digest === item.digest) {
         result.present.push(ref);
@@ -124,7 +170,6 @@ export async function addVersions(root: string, incoming: IncomingVersion[]): Pr
           exitCode: ExitCode.usage,
         });
       }
-      if (result.added.includes(ref)) continue;
       // Blobs that were already here before this import may be orphans that a gc removed meanwhile.
       for (const blob of item.blobs) {
         if (!(await hasBlob(root, blob))) {

@@ -81,12 +81,20 @@ function nodes(tree: LineageNode): LineageNode[] {
   return [...byDigest.values()];
 }
 
+/**
+ * Label text as character entities beyond a plain set (letters, digits, `/:@._+-` and space), which both
+ * Graphviz and Mermaid decode: a ref read from a registry can then never close its label and add statements.
+ */
+const escapeLabel = (text: string, entity: (code: number) => string) =>
+  text.replace(/[^A-Za-z0-9/:@._+\- ]/gu, (character) => entity(character.codePointAt(0)!));
+
 /** Graphviz: edges point from parent to child, the direction data flows. */
 export function renderLineageDot(tree: LineageNode): string {
   const id = (node: LineageNode) => `"${shortDigest(node.digest)}"`;
+  const text = (value: string) => escapeLabel(value, (code) => `&#${code};`);
   const lines = ['digraph lineage {', '  rankdir=LR;', '  node [shape=box];'];
   for (const node of nodes(tree)) {
-    lines.push(`  ${id(node)} [label="${node.ref}\\n${shortDigest(node.digest)}"${node.missing ? ', style=dashed' : ''}];`);
+    lines.push(`  ${id(node)} [label="${text(node.ref)}\\n${shortDigest(node.digest)}"${node.missing ? ', style=dashed' : ''}];`);
   }
   for (const [from, to] of edges(tree)) lines.push(`  ${id(from)} -> ${id(to)};`);
   lines.push('}');
@@ -95,8 +103,9 @@ export function renderLineageDot(tree: LineageNode): string {
 
 export function renderLineageMermaid(tree: LineageNode): string {
   const id = (node: LineageNode) => `n${shortDigest(node.digest)}`;
+  const text = (value: string) => escapeLabel(value, (code) => `#${code};`);
   const lines = ['flowchart LR'];
-  for (const node of nodes(tree)) lines.push(`  ${id(node)}["${node.ref}<br/>${shortDigest(node.digest)}"]`);
+  for (const node of nodes(tree)) lines.push(`  ${id(node)}["${text(node.ref)}<br/>${shortDigest(node.digest)}"]`);
   for (const [from, to] of edges(tree)) lines.push(`  ${id(from)} --> ${id(to)}`);
   return lines.join('\n');
 }

@@ -199,10 +199,11 @@ function isAlive(record: WriterRecord): boolean {
 }
 
 /**
- * The start time of the oldest live writer (Infinity when none). Records of dead writers are removed.
- * Blobs modified after this moment may belong to a put in progress.
+ * The start time of the oldest live writer (Infinity when none). Records of dead writers are removed,
+ * unless `removeDead` is false (a dry run). Blobs modified after this moment may belong to a put in progress.
  */
-export async function oldestLiveWriter(root: string): Promise<number> {
+export async function oldestLiveWriter(root: string, options: { removeDead?: boolean } = {}): Promise<number> {
+  const removeDead = options.removeDead !== false;
   const dir = registryPaths(root).writers;
   const names = await readdir(dir).catch(() => [] as string[]);
   let oldest = Number.POSITIVE_INFINITY;
@@ -215,11 +216,11 @@ export async function oldestLiveWriter(root: string): Promise<number> {
       // Being written right now, or torn by a crash: young ones count as live, old ones are litter.
       const info = await stat(file).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs < 60_000) oldest = Math.min(oldest, info.mtimeMs);
-      else await unlink(file).catch(() => undefined);
+      else if (removeDead) await unlink(file).catch(() => undefined);
       continue;
     }
     if (isAlive(record)) oldest = Math.min(oldest, record.started);
-    else await unlink(file).catch(() => undefined);
+    else if (removeDead) await unlink(file).catch(() => undefined);
   }
   return oldest;
 }

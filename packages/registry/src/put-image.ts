@@ -1,7 +1,7 @@
 import { ErrorCode, ExitCode, MlshipError, isDigest, isValidName, versionRef, type Digest } from '@mlship/core';
 import { hasBlob } from './blobs.js';
 import { ImageErrorCode } from './image-version.js';
-import { buildCatalog, latestVersion, nameKey, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { buildCatalog, latestVersion, nameKey, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
@@ -93,7 +93,7 @@ export async function putImage(options: PutImageOptions): Promise<PutImageResult
           });
         }
       }
-      const version = latest + 1;
+      const version = nextVersion(catalog, 'images', name);
       index.manifests.push(versionEntry(descriptor, { kind: 'images', name, version, created: options.created ?? new Date().toISOString() }));
       await assertHeld();
       await writeIndex(root, index);

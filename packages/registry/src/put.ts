@@ -1,3 +1,4 @@
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,6 +12,7 @@ import {
   fromFsError,
   parseRef,
   versionRef,
+  withoutCredentials,
   type ArtifactKind,
   type Digest,
   type EnvironmentFacts,
@@ -18,7 +20,7 @@ import {
 } from '@mlship/core';
 import { hasBlob, writeBlob, type BlobSource } from './blobs.js';
 import { fileNamesProblem } from './file-names.js';
-import { buildCatalog, latestVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { buildCatalog, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { Annotation, MediaType, artifactTypeOf } from './media-types.js';
 import { findVersionEntry } from './resolve.js';
@@ -45,6 +47,21 @@ export interface PutOptions {
   git?: GitFacts | null;
   environment?: EnvironmentFacts;
   onProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
+  /**
+   * Small files that name the version itself (a model card), made under the registry lock once the
+   * number is taken, from the version, its ref, its creation time and the content digest of `files`.
+   * They are stored like the others and count in the version's content digest.
+   */
+  versionedFiles?: (version: VersionFacts) => Array<{ name: string; data: Uint8Array | string; mediaType?: string }>;
+}
+
+/** What `versionedFiles` is told about the version being committed. */
+export interface VersionFacts {
+  version: number;
+  ref: string;
+  created: string;
+  /** The content digest of the other files (`files`). */
+  filesDigest: Digest;
 }
 
 export interface PutResult {
@@ -65,6 +82,13 @@ function checkFileNames(names: string[]): void {
       exitCode: ExitCode.usage,
     });
   }
+}
+
+function specialFileType(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'a special file';
 }
 
 /** Digest over the file names and digests, independent of metadata and time. */
@@ -101,14 +125,22 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
       const info = await stat(file.path).catch((error: unknown) => {
         throw fromFsError(error, file.path, 'cannot store file');
       });
-      if (!info.isFile()) throw fromFsError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file.path, 'cannot store file');
+      if (info.isDirectory()) throw fromFsError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), file.path, 'cannot store file');
+      if (!info.isFile()) {
+        throw new MlshipError(ErrorCode.usage, `cannot store file: ${file.path} is not a regular file (${specialFileType(info)})`, {
+          hint: 'store regular files; write what a pipe or device gives into a file first',
+          exitCode: ExitCode.usage,
+        });
+      }
       sizes.push(info.size);
     } else {
       sizes.push(typeof file.data === 'string' || file.data instanceof Uint8Array ? Buffer.byteLength(file.data) : undefined);
     }
   }
   const parents = await resolveParents(root, options.parents ?? []);
-  const git = options.git !== undefined ? options.git : await captureGit();
+  const given = options.git !== undefined ? options.git : await captureGit();
+  // A caller's git facts are cleaned as captured ones are: no credentials in a recorded remote.
+  const git = given?.remote === undefined ? given : withoutRemoteCredentials(given);
   const environment = options.environment ?? captureEnvironment();
 
   const unregister = await registerWriter(root);
@@ -117,7 +149,9 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
     const files: ArtifactFile[] = [];
     for (const [position, file] of options.files.entries()) {
       const name = names[position]!;
-      const source: BlobSource = 'path' in file ? file.path : typeof file.data === 'string' ? Buffer.from(file.data) : file.data;
+      // A file that claims 0 bytes is read rather than copied: procfs files report 0 and have content.
+      const source: BlobSource =
+        'path' in file ? (sizes[position] === 0 ? createReadStream(file.path) : file.path) : typeof file.data === 'string' ? Buffer.from(file.data) : file.data;
       const written = await writeBlob(root, source, {
         onBytes: (bytes) => options.onProgress?.({ file: name, bytes, totalBytes: sizes[position] }),
       }).catch((error: unknown) => {
@@ -127,12 +161,24 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
       layers.push({ mediaType, digest: written.digest, size: written.size, annotations: { [Annotation.title]: name } });
       files.push({ name, digest: written.digest, size: written.size, mediaType });
     }
-    const contentDigest = contentDigestOf(files);
+    const filesDigest = contentDigestOf(files);
 
     return await withRegistryLock(root, async (assertHeld) => {
       const index = await readIndex(root);
-      const version = latestVersion(buildCatalog(index), options.kind, options.name) + 1;
+      const version = nextVersion(buildCatalog(index), options.kind, options.name);
       const created = new Date().toISOString();
+      if (options.versionedFiles) {
+        const ref = versionRef(options.kind, options.name, version);
+        const extra = options.versionedFiles({ version, ref, created, filesDigest });
+        checkFileNames([...names, ...extra.map((file) => file.name)]);
+        for (const file of extra) {
+          const written = await writeBlob(root, Buffer.from(file.data));
+          const mediaType = file.mediaType ?? MediaType.file;
+          layers.push({ mediaType, digest: written.digest, size: written.size, annotations: { [Annotation.title]: file.name } });
+          files.push({ name: file.name, digest: written.digest, size: written.size, mediaType });
+        }
+      }
+      const contentDigest = options.versionedFiles ? contentDigestOf(files) : filesDigest;
       const metadata: ArtifactMetadata = {
         schemaVersion: 1,
         kind: options.kind,
@@ -190,4 +236,10 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
   } finally {
     await unregister();
   }
+}
+
+function withoutRemoteCredentials(git: GitFacts): GitFacts {
+  const { remote, ...rest } = git;
+  const clean = remote === undefined ? undefined : withoutCredentials(remote);
+  return clean === undefined ? rest : { ...rest, remote: clean };
 }

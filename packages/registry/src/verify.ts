@@ -17,7 +17,8 @@ export type ProblemKind =
   | 'malformed-layout'
   | 'malformed-manifest'
   | 'malformed-metadata'
-  | 'inconsistent-entry';
+  | 'inconsistent-entry'
+  | 'duplicate-ref';
 
 export interface VerifyProblem {
   problem: ProblemKind;
@@ -144,6 +145,19 @@ export async function verifyRegistry(options: {
       });
     }
   };
+
+  // A ref the index names more than once (versions never change; an alias names one version).
+  const digestsByRef = new Map<string, Set<string>>();
+  for (const entry of index?.manifests ?? []) {
+    const facts = entryFacts(entry);
+    if (!facts) continue;
+    const ref = `${facts.kind}/${facts.name}${facts.alias === undefined ? `:${facts.version}` : `@${facts.alias}`}`;
+    digestsByRef.set(ref, (digestsByRef.get(ref) ?? new Set()).add(entry.digest));
+  }
+  for (const [ref, digests] of digestsByRef) {
+    if (digests.size < 2) continue;
+    problems.push({ problem: 'duplicate-ref', ref, message: `index.json names ${ref} ${digests.size} times, with different manifests: ${[...digests].join(', ')}` });
+  }
 
   const walked = new Set<string>();
   for (const entry of index?.manifests ?? []) {

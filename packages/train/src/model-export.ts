@@ -4,9 +4,9 @@
  * format). Every file is checked against its digest while it streams to a temp file beside the
  * target and renamed into place only then. Returns data; never prints.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fromFsError, type Digest } from '@mlship/core';
+import { fromFsError, isMlshipError, makeDirectory, type Digest } from '@mlship/core';
 import { ModelErrorCode, modelFileError } from './errors.js';
 import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
 import { resolveModelRef, writeStoredFile } from './store/stored-model.js';
@@ -74,8 +74,8 @@ export async function exportModel(options: ExportModelOptions): Promise<ExportMo
   }
   const written: ExportModelResult['files'] = [];
   for (const { path, file } of files) {
-    await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
-      throw fromFsError(error, dirname(path), 'cannot create the output directory');
+    await makeDirectory(dirname(path)).catch((error: unknown) => {
+      throw isMlshipError(error) ? error : fromFsError(error, dirname(path), 'cannot create the output directory');
     });
     await writeStoredFile(options.registry, artifact, file!, path);
     written.push({ name: file!.name, path, digest: file!.digest, size: file!.size });

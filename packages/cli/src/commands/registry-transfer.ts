@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '@mlship/core';
 import { handle } from '../context.js';
+import { parseByteSize } from './parse-flags.js';
 
 export function registerRegistryTransfer(registry: Command): void {
   registry
@@ -27,21 +28,28 @@ Examples:
     .command('import')
     .description('import versions from an OCI layout tarball made by `registry export`')
     .argument('<file.tar>', 'the tarball (plain or gzip)')
+    .option('--max-bytes <size>', 'the most the tarball may expand to, e.g. 20GiB (default: 100 times its size, at least 1 GiB)')
     .addHelpText(
       'after',
       `
 Every blob is checked against its digest; entries with absolute paths, "..", or links leaving the
-archive are refused. A version number already taken by other content is a conflict: nothing is imported.
+archive are refused, as are names, versions and parent refs that refs cannot express. A version number
+already taken by other content is a conflict: nothing is imported. A gzip archive that expands past
+--max-bytes is refused (a decompression bomb). Blobs the import wrote that no version uses are removed.
 
 Examples:
-  $ mlship registry import iris.tar`,
+  $ mlship registry import iris.tar
+  $ mlship registry import big-model.tar.gz --max-bytes 200GiB`,
     )
     .action(
-      handle(async (context, [file]) => {
+      handle<{ maxBytes?: string }>(async (context, [file], options) => {
+        const maxBytes = parseByteSize('--max-bytes', options.maxBytes);
         const { importArchive } = await import('@mlship/registry');
-        const result = await importArchive({ registry: await context.registry(), file: file! });
+        const result = await importArchive({ registry: await context.registry(), file: file!, ...(maxBytes !== undefined ? { maxBytes } : {}) });
         const lines = [...result.added.map((ref) => `imported ${ref}`), ...result.present.map((ref) => `already present ${ref}`)];
-        return { data: result, text: lines.join('\n') || 'nothing to import' };
+        if (lines.length === 0) lines.push('nothing to import');
+        if (result.blobsRemoved > 0) lines.push(`removed ${result.blobsRemoved} blob(s) that no imported version uses`);
+        return { data: result, text: lines.join('\n') };
       }),
     );
 

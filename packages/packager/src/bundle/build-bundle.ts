@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { digestFile, ErrorCode, ExitCode, fsyncDir, hexOf, isValidName, MLSHIP_VERSION, MlshipError, TEMP_PREFIX, type Digest } from '@mlship/core';
+import { digestFile, ErrorCode, makeDirectory, ExitCode, fsyncDir, hexOf, isValidName, MLSHIP_VERSION, MlshipError, TEMP_PREFIX, type Digest } from '@mlship/core';
 import { BundleErrorCode, bundleError } from './errors.js';
 import { DEFAULT_BUNDLE_BASES, dockerfile, dockerignore } from './dockerfile.js';
 import { modelFacts, modelFileNames, modelJson, resolveModel, writeModelFile } from './model-source.js';
@@ -178,7 +178,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BundleRe
   const platformTexts = platforms.map(platformText);
   const warnings: string[] = [];
 
-  await mkdir(dirname(outDir), { recursive: true });
+  await makeDirectory(dirname(outDir));
   const temp = join(dirname(outDir), `${TEMP_PREFIX}${basename(outDir)}-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(temp, { mode: 0o755 });
   try {

@@ -1,4 +1,4 @@
-import { ErrorCode, ExitCode, MlshipError, isMlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, isMlshipError, quoteUntrusted } from '@mlship/core';
 import { findCredentials, parseChallenge, type Credentials } from './auth.js';
 import { formatOciLocation, isLoopbackHost, type OciLocation } from './oci-url.js';
 
@@ -71,7 +71,7 @@ export class OciClient {
       if (isMlshipError(cause)) throw cause; // e.g. a corrupt local blob found while streaming the body
       const detail = cause?.code ?? cause?.message ?? (error as Error).message;
       const tlsHint = /SSL|TLS|EPROTO|wrong version/i.test(String(cause?.message ?? detail));
-      throw new MlshipError(ErrorCode.remote, `cannot reach ${formatOciLocation(this.location)}: ${detail}`, {
+      throw new MlshipError(ErrorCode.remote, `cannot reach ${quoteUntrusted(formatOciLocation(this.location), 160)}: ${detail}`, {
         hint: tlsHint && !this.options.insecure
           ? 'the registry may speak plain HTTP; pass --insecure for a registry on loopback'
           : 'check that the registry is running and the address is right',
@@ -151,18 +151,20 @@ export class OciClient {
     }
     if (response.status === 403) {
       await response.body?.cancel();
-      throw this.authError(`permission denied for ${options.method} ${this.location.repository}`);
+      throw this.authError(`permission denied for ${options.method} ${quoteUntrusted(this.location.repository, 100)}`);
     }
     if (!options.accept.includes(response.status)) {
       const text = await response.text().catch(() => '');
-      let detail = text.slice(0, 300);
+      let detail = text;
       try {
         const parsed = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
         if (parsed.errors?.length) detail = parsed.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
       } catch {
         // not a JSON error body
       }
-      throw new MlshipError(ErrorCode.remote, `${options.method} ${this.location.repository} answered ${response.status} ${detail}`.trim(), {
+      // Names and bodies the server echoes are cut short and their control characters escaped.
+      const said = detail.trim() === '' ? '' : ` ${quoteUntrusted(detail, 300)}`;
+      throw new MlshipError(ErrorCode.remote, `${options.method} ${quoteUntrusted(this.location.repository, 100)} answered ${response.status}${said}`, {
         hint: 'check the repository name and your permissions on the registry',
         exitCode: ExitCode.runtime,
         details: { status: response.status },

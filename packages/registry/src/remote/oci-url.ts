@@ -1,4 +1,4 @@
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, quoteUntrusted } from '@mlship/core';
 
 /** A location in an OCI registry: `oci://HOST[:PORT]/REPO[:TAG | @sha256:…]`. */
 export interface OciLocation {
@@ -14,7 +14,7 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const HOST = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(?::[0-9]{1,5})?$/;
 
 function invalid(text: string, why: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, `invalid registry location "${text}": ${why}`, {
+  return new MlshipError(ErrorCode.usage, `invalid registry location ${quoteUntrusted(text, 200)}: ${why}`, {
     hint: 'write it as oci://HOST[:PORT]/REPO[:TAG], e.g. oci://127.0.0.1:5000/team/iris:3',
     exitCode: ExitCode.usage,
   });
@@ -26,7 +26,7 @@ export function parseOciLocation(text: string): OciLocation {
   const slash = rest.indexOf('/');
   if (slash <= 0) throw invalid(text, 'no repository after the host');
   const host = rest.slice(0, slash);
-  if (!HOST.test(host)) throw invalid(text, `bad host "${host}"`);
+  if (!HOST.test(host)) throw invalid(text, `bad host ${quoteUntrusted(host)}`);
   let path = rest.slice(slash + 1);
   let tag: string | undefined;
   let digest: string | undefined;
@@ -40,10 +40,10 @@ export function parseOciLocation(text: string): OciLocation {
     if (colon >= 0) {
       tag = path.slice(colon + 1);
       path = path.slice(0, colon);
-      if (!TAG.test(tag)) throw invalid(text, `bad tag "${tag}"`);
+      if (!TAG.test(tag)) throw invalid(text, `bad tag ${quoteUntrusted(tag)}`);
     }
   }
-  if (!REPOSITORY.test(path)) throw invalid(text, `bad repository "${path}" (lowercase letters, digits and separators)`);
+  if (!REPOSITORY.test(path)) throw invalid(text, `bad repository ${quoteUntrusted(path, 100)} (lowercase letters, digits and separators)`);
   return { host, repository: path, tag, digest };
 }
 

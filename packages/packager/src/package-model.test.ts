@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readStreamLimited } from '@mlship/core';
-import { initRegistry, listArtifacts, readBlobVerified, tagArtifact } from '@mlship/registry';
+import { initRegistry, listArtifacts, readBlobVerified, resolveRef, tagArtifact } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
 import { GIT, storeTestModel } from './bundle/test-fixtures.js';
 import { scanTar } from './image/tar-scan.js';
@@ -108,6 +108,21 @@ describe('packageModel', () => {
       if (entry.name === 'index.json') index = JSON.parse((await readStreamLimited(stream, 1 << 20, entry.name)).toString('utf8')) as typeof index;
     });
     expect(index!.manifests[0]!.annotations!['org.opencontainers.image.ref.name']).toBe('localhost/plain:2');
+  }, 60_000);
+
+  it('keeps no credential of a recorded git remote in the image labels, provenance.json or the package metadata', async () => {
+    // A model version recorded with a remote from which the credentials were not fully stripped.
+    const remote = 'https://alice:p@ssw0rd-SECRET@git.example.com/team/iris.git?private_token=SECRET#SECRET';
+    await storeTestModel(registry, { name: 'leaky', git: { ...GIT, remote } });
+    const bundleDir = join(temp.dir, 'leaky-bundle');
+    const result = await run({ ref: 'models/leaky:1', base: layoutBase, bundleDir });
+    const labels = (await configOf(result.image.platforms[0]!.digest)).config?.Labels ?? {};
+    expect(labels[SOURCE]).toBe('https://git.example.com/team/iris.git');
+    expect(JSON.stringify(labels)).not.toMatch(/SECRET|alice/);
+    const provenance = await readFile(join(bundleDir, 'model', 'provenance.json'), 'utf8');
+    expect(provenance).toContain(`"uri": "git+https://git.example.com/team/iris.git@${GIT.commit}"`);
+    expect(provenance).not.toMatch(/SECRET|alice/);
+    expect((await resolveRef(registry, result.package.ref)).metadata.git).toEqual({ ...GIT, remote: 'https://git.example.com/team/iris.git' });
   }, 60_000);
 
   it('refuses a platform given twice before any work', async () => {

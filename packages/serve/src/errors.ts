@@ -1,5 +1,5 @@
 /** Coded errors of the serve package, and the HTTP error every route answers with `{"error": message}`. */
-import { ExitCode, MlshipError } from '@mlship/core';
+import { ExitCode, maskPii, MlshipError } from '@mlship/core';
 
 export const ServeErrorCode = {
   /** A model directory that cannot be served: missing files, a bad model.json or signature.json. */
@@ -51,6 +51,11 @@ export function describeValue(value: unknown): string {
 }
 
 function preview(value: unknown, depth: number): string {
+  // Personal data is shown as its placeholder, never quoted back (the whole value is searched before any cut).
+  if (typeof value === 'string' || typeof value === 'number') {
+    const shown = maskPii(value);
+    if (shown !== value) return String(shown);
+  }
   if (typeof value === 'string') return JSON.stringify(value.length > 41 ? value.slice(0, 41) : value);
   if (typeof value === 'bigint') return `${value}`;
   if (value === null || typeof value !== 'object') return `${value as number | boolean | undefined}`;

@@ -4,6 +4,10 @@
  * within `bodyTimeoutMs` (408). Past the limit the answer is 413 at once and nothing more is
  * buffered: the rest of the body is discarded as it arrives (clients that are still sending could
  * not read an answer on a connection closed under them), bounded by the body timeout.
+ *
+ * Web pages: a server on a loopback address answers only to loopback Host names (with its own port
+ * or none; a DNS-rebound page names its own domain), and admin calls refuse a foreign Origin and
+ * bodies that are not application/json (what a page may send without a CORS preflight).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +18,7 @@ import { describeValue, HttpError } from './errors.js';
 import { V1Job, V2Job, type HttpJob, type JobHost } from './infer-jobs.js';
 import type { ServeMetrics, VersionMetrics } from './metrics.js';
 import type { AdminRequest, AdminResponse, ModelManager } from './model-manager.js';
-import type { ResolvedOptions, ServeEvent } from './options.js';
+import { isLoopbackHost, type ResolvedOptions, type ServeEvent } from './options.js';
 import { logPredictions } from './prediction-record.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { TrafficSplit } from './repository.js';
@@ -53,6 +57,10 @@ export class ServeHandler implements JobHost {
   readonly checkContinue = (req: IncomingMessage, res: ServerResponse): void => {
     const start = now();
     this.guard(res, start, () => {
+      if (this.refuseHost(req, res, start)) {
+        res.shouldKeepAlive = false;
+        return;
+      }
       const declared = req.headers['content-length'];
       if (declared !== undefined && Number(declared) > this.options.maxBodyBytes) {
         res.shouldKeepAlive = false;
@@ -81,7 +89,14 @@ export class ServeHandler implements JobHost {
     // Each JSON element takes at least two bytes ("1,"): a bound on elements before allocating.
     this.maxElements = Math.ceil(options.maxBodyBytes / 2) + 1;
     this.logsInstances = log !== undefined;
+    if (isLoopbackHost(options.host)) {
+      const bound = options.host.includes(':') ? `[${options.host}]` : options.host;
+      this.loopbackNames = new Set(['localhost', '127.0.0.1', '[::1]', bound.toLowerCase()]);
+    }
   }
+
+  /** The Host names a server on a loopback address answers to; undefined (any) on other addresses. */
+  private readonly loopbackNames: Set<string> | undefined;
 
   /** Whether V1 jobs keep their raw instances (only the prediction log reads them). */
   readonly logsInstances: boolean;
@@ -151,7 +166,39 @@ export class ServeHandler implements JobHost {
     }
   }
 
+  /**
+   * On a loopback server: 403 (true) for a Host that is not a loopback name, or names another port.
+   * A request without Host (HTTP/1.0), or a loopback name without a port, passes: neither is what a
+   * browser sends after a DNS rebinding, which names the attacker's domain.
+   */
+  private refuseHost(req: IncomingMessage, res: ServerResponse, start: number): boolean {
+    const host = req.headers.host;
+    if (this.loopbackNames === undefined || host === undefined) return false;
+    const parts = /^(\[[^\]]*\]|[^:[\]]*)(?::(\d{1,5}))?$/.exec(host.toLowerCase());
+    if (parts && this.loopbackNames.has(parts[1]!) && (parts[2] === undefined || Number(parts[2]) === req.socket.localPort)) return false;
+    this.fail(res, 403, `this server listens on a loopback address and answers only to Host localhost, 127.0.0.1 or [::1] with its port, not ${describeValue(host)} (DNS rebinding protection)`, start);
+    return true;
+  }
+
+  /** Admin calls from a web page of another origin (a Host and Origin that differ) get 403 (true). */
+  private refuseOrigin(req: IncomingMessage, res: ServerResponse, start: number): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return false;
+    let own: string | undefined;
+    let given: string | undefined;
+    try {
+      own = new URL(`${this.options.tls ? 'https' : 'http'}://${req.headers.host ?? ''}`).origin;
+      given = new URL(origin).origin;
+    } catch {
+      // a Host or Origin that does not parse (Origin: null) is no origin of this server
+    }
+    if (own !== undefined && own !== 'null' && given === own) return false;
+    this.fail(res, 403, `admin calls are not taken from another origin (Origin ${describeValue(origin)})`, start);
+    return true;
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse, start: number): void {
+    if (this.refuseHost(req, res, start)) return;
     if (this.draining) {
       this.fail(res, 503, 'the server is shutting down', start);
       return;
@@ -352,6 +399,7 @@ export class ServeHandler implements JobHost {
   private routeRepository(req: IncomingMessage, res: ServerResponse, start: number, method: string, parts: string[]): void {
     const refusal = adminRefusal(this.options);
     if (refusal !== undefined) return this.fail(res, 403, refusal, start);
+    if (this.refuseOrigin(req, res, start)) return;
     const path = parts.join('/');
     let build: ((body: Record<string, unknown>) => AdminRequest) | undefined;
     if (path === '/v2/repository/index') build = () => ({ op: 'index' });
@@ -372,7 +420,12 @@ export class ServeHandler implements JobHost {
     }
     if (!build) return this.fail(res, 404, `no route ${path}`, start);
     const make = build;
-    this.only(req, res, start, method, 'POST', () =>
+    this.only(req, res, start, method, 'POST', () => {
+      // A page may POST text/plain or a form without a preflight; admin bodies must be application/json.
+      const type = req.headers['content-type'];
+      if (type === undefined ? hasBody(req) : type.split(';')[0]!.trim().toLowerCase() !== JSON_TYPE) {
+        return this.fail(res, 415, `admin calls take a JSON body with Content-Type: ${JSON_TYPE}, not ${type === undefined ? 'a body without a type' : describeValue(type)}`, start);
+      }
       this.readBody(req, res, start, (raw) => {
         let request: AdminRequest;
         try {
@@ -388,8 +441,8 @@ export class ServeHandler implements JobHost {
           (response) => this.reply(res, response.status, JSON.stringify(response.body), start),
           (error: Error) => this.fail(res, 500, error.message, start),
         );
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -454,23 +507,26 @@ function isHealth(path: string): boolean {
   return path === '/v2/health/live' || path === '/v2/health/ready';
 }
 
-/** Loopback addresses: an admin API there without any token is reachable from this machine only. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127(\.\d{1,3}){3}$/.test(host);
+/** Whether a request carries a body (a non-zero Content-Length, or chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
 }
 
 /**
  * Why the admin API refuses calls on this server (403), or undefined when it is enabled: with admin
- * tokens, or on a loopback address with no tokens at all. Inference tokens never grant admin calls.
+ * tokens, or with --admin on a loopback address with no tokens at all. Inference tokens never grant
+ * admin calls.
  */
 export function adminRefusal(options: Pick<ResolvedOptions, 'adminApi' | 'adminTokenHashes' | 'tokenHashes' | 'host'>): string | undefined {
-  if (!options.adminApi) return 'the admin API is turned off on this server (--no-admin)';
+  if (options.adminApi === 'off') return 'the admin API is turned off on this server (--no-admin)';
   if (options.adminTokenHashes.length > 0) return undefined;
   if (options.tokenHashes.length > 0) return 'the admin API needs admin tokens, which are separate from inference tokens: start the server with --admin-token-file (or MLSHIP_ADMIN_TOKEN_FILE)';
   if (!isLoopbackHost(options.host)) {
-    return `the admin API is off on ${options.host} without admin tokens: start the server with --admin-token-file (or MLSHIP_ADMIN_TOKEN_FILE), or listen on 127.0.0.1`;
+    return `the admin API is off on ${options.host} without admin tokens: start the server with --admin-token-file (or MLSHIP_ADMIN_TOKEN_FILE), or listen on 127.0.0.1 with --admin`;
   }
-  return undefined;
+  if (options.adminApi === 'on') return undefined;
+  return 'the admin API is off unless asked for: start the server with --admin (loopback, no tokens) or --admin-token-file';
 }
 
 function decode(segment: string): string {

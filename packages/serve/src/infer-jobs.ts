@@ -4,6 +4,7 @@
  * outputs into the response body.
  */
 import type { ServerResponse } from 'node:http';
+import { hashToBucket } from '@mlship/core';
 import { InferJob, type RunOutputs } from './batcher.js';
 import { isV2Datatype, V2_DATATYPE, type TensorData } from './datatypes.js';
 import { badRequest, describeValue, MAX_RANK } from './errors.js';
@@ -303,6 +304,6 @@ function featureValue(instance: number, feature: NonNullable<ServedVersion['feat
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     throw badRequest(`instance ${instance}: feature "${feature.name}" needs a category value, got ${describeValue(value)}`);
   }
-  return feature.categories.indexOf(String(value));
+  return feature.hashBuckets !== undefined ? hashToBucket(String(value), feature.hashBuckets) : feature.categories.indexOf(String(value));
 }
 

@@ -65,7 +65,7 @@ describe('body size', () => {
 
   it('answers 413 instead of 100 Continue to a client that waits before sending a large body', async () => {
     const server = await serve({ maxBodyBytes: 4096 });
-    const head = (length: number) => `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`;
+    const head = (length: number) => `POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`;
     const refused = await raw(server.url, [head(10_000_000)], 3000);
     expect(refused.text).toMatch(/^HTTP\/1\.1 413/);
     expect(refused.text).not.toContain('100 Continue');
@@ -79,7 +79,7 @@ describe('slow clients', () => {
   it('answers 408 to a body that does not arrive within the body timeout', async () => {
     const server = await serve({ bodyTimeoutMs: 600 });
     const body = JSON.stringify(row);
-    const head = `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const head = `POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
     // Trickles 10 bytes every 100 ms: not done within 600 ms.
     const chunks = [head, ...Array.from({ length: Math.ceil(body.length / 10) }, (_, i) => body.slice(i * 10, (i + 1) * 10))];
     const { text, elapsed } = await raw(server.url, chunks, 5000);
@@ -91,7 +91,7 @@ describe('slow clients', () => {
 
   it('closes a connection whose headers do not arrive within the timeout', async () => {
     const server = await serve({ bodyTimeoutMs: 500 });
-    const { text, elapsed } = await raw(server.url, ['POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n'], 5000);
+    const { text, elapsed } = await raw(server.url, ['POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n'], 5000);
     expect(text).toMatch(/^HTTP\/1\.1 408/);
     expect(elapsed).toBeLessThan(3500);
   });

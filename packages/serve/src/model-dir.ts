@@ -4,9 +4,10 @@
  * `version`, `ref`, `digest`; optional: the directory's name and version 1 without it).
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, isMlshipError, MlshipError } from '@mlship/core';
 import { isTensorType } from './datatypes.js';
 import { ServeErrorCode, serveError } from './errors.js';
 import { createSession, type ModelSession, type SessionOptions, type ValueSpec } from './session.js';
@@ -23,6 +24,8 @@ export interface CategoryFeatureSpec {
   kind: 'category';
   categories: string[];
   encoding?: string;
+  /** Hashed column: the raw input is the value's bucket (core's hashToBucket); `categories` are the bucket numbers. */
+  hashBuckets?: number;
 }
 
 export type FeatureSpec = NumericFeatureSpec | CategoryFeatureSpec;
@@ -57,6 +60,19 @@ export interface ModelDir {
 /** V2 model names travel in URL paths: keep them to a safe alphabet. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
+/** The largest model.onnx read (protobuf's own limit; larger models keep their weights in external data, which is not served). */
+export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
+/** The largest signature.json or model.json read. */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** How long reading a directory's files may take (a hung network or FUSE file system) before the load fails. */
+const READ_TIMEOUT_MS = 60_000;
+
+/**
+ * Reads and checks a model directory. Its files must be regular files (a FIFO or a device is never
+ * opened for a blocking read) within the size limits, read within a time limit. Failures to reach a
+ * file are coded errors whose `details.access` is true: callers that must not tell which paths exist
+ * (the admin API) answer all of them alike.
+ */
 export async function loadModelDir(dir: string): Promise<ModelDir> {
   const path = resolve(dir);
   let info;
@@ -64,15 +80,17 @@ export async function loadModelDir(dir: string): Promise<ModelDir> {
     info = await stat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new MlshipError(ErrorCode.fileNotFound, `no such model directory: ${dir}`, { hint: 'give a directory holding model.onnx, signature.json and model.json, or a ref such as models/iris', exitCode: ExitCode.usage });
+      throw new MlshipError(ErrorCode.fileNotFound, `no such model directory: ${dir}`, { hint: 'give a directory holding model.onnx, signature.json and model.json, or a ref such as models/iris', exitCode: ExitCode.usage, details: { access: true } });
     }
-    throw error;
+    throw unreachable(dir, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  if (!info.isDirectory()) throw invalid(dir, 'is not a directory', 'give a directory holding model.onnx, signature.json and model.json');
-  const bytes = await readOptional(path, 'model.onnx');
-  if (!bytes) throw invalid(dir, 'has no model.onnx', 'export the model with `mlship model export` or `mlship registry get`');
-  const signatureBytes = await readOptional(path, 'signature.json');
-  const metaBytes = await readOptional(path, 'model.json');
+  if (!info.isDirectory()) throw unreachable(dir, 'is not a directory');
+  const [bytes, signatureBytes, metaBytes] = await withTimeout(
+    (async () => [await readRegular(dir, 'model.onnx', MAX_MODEL_BYTES), await readRegular(dir, 'signature.json', MAX_JSON_BYTES), await readRegular(dir, 'model.json', MAX_JSON_BYTES)] as const)(),
+    READ_TIMEOUT_MS,
+    () => unreachable(dir, `was not read within ${READ_TIMEOUT_MS / 1000} s`),
+  );
+  if (!bytes) throw unreachable(dir, 'has no model.onnx', 'export the model with `mlship model export` or `mlship registry get`');
   const signature = signatureBytes ? parseSignature(dir, parseJson(dir, 'signature.json', signatureBytes)) : undefined;
   const meta = metaBytes ? parseMeta(dir, parseJson(dir, 'model.json', metaBytes)) : {};
   const name = meta.name ?? (basename(path).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'model');
@@ -95,13 +113,84 @@ function invalid(dir: string, problem: string, hint: string): MlshipError {
   return serveError(ServeErrorCode.modelDir, `model directory ${dir} ${problem}`, hint);
 }
 
-async function readOptional(dir: string, file: string): Promise<Buffer | undefined> {
+/** A file of the directory that could not be reached or read (details.access: see loadModelDir). */
+function unreachable(dir: string, problem: string, hint = 'give a directory holding model.onnx, signature.json and model.json'): MlshipError {
+  return new MlshipError(ServeErrorCode.modelDir, `model directory ${dir} ${problem}`, { hint, exitCode: ExitCode.usage, details: { access: true } });
+}
+
+/** True for an error about reaching a model directory's files rather than their content. */
+export function isAccessError(error: unknown): boolean {
+  return isMlshipError(error) && error.details?.access === true;
+}
+
+/**
+ * A regular file of the directory, or undefined when there is none. Opened without blocking (a FIFO
+ * would wait for a writer forever) and checked on the open handle, so a swap after the check cannot
+ * slip anything else in; read up to `max` bytes.
+ */
+async function readRegular(dir: string, file: string, max: number): Promise<Buffer | undefined> {
+  let handle: FileHandle;
   try {
-    return await readFile(resolve(dir, file));
+    handle = await open(resolve(dir, file), constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw unreachable(dir, `has a ${file} that cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw unreachable(dir, `has a ${file} that is not a regular file`);
+    if (info.size > max) throw unreachable(dir, `has a ${file} of ${info.size} bytes; the limit is ${max}`);
+    const bytes = await readAtMost(handle, info.size, max);
+    if (!bytes) throw unreachable(dir, `has a ${file} of more than ${max} bytes`);
+    return bytes;
+  } catch (error) {
+    if (isMlshipError(error)) throw error;
+    throw unreachable(dir, `has a ${file} that cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** The file's bytes: `size` of them as stat saw it, or for files that report no size (procfs), chunks up to `max`; undefined past `max`. */
+async function readAtMost(handle: FileHandle, size: number, max: number): Promise<Buffer | undefined> {
+  if (size > 0) {
+    const buffer = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return Buffer.concat(chunks, total);
+    total += bytesRead;
+    if (total > max) return undefined;
+    chunks.push(chunk.subarray(0, bytesRead));
+  }
+}
+
+/** `work`, or the error `onTimeout` makes once `ms` passed first (the work itself goes on, unobserved). */
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 function parseJson(dir: string, file: string, bytes: Buffer): unknown {
@@ -174,7 +263,11 @@ function parseSignature(dir: string, value: unknown): ModelSignature {
         (feature) =>
           isObject(feature) &&
           typeof feature.name === 'string' &&
-          (feature.kind === 'numeric' || (feature.kind === 'category' && Array.isArray(feature.categories) && feature.categories.every((c) => typeof c === 'string'))),
+          (feature.kind === 'numeric' ||
+            (feature.kind === 'category' &&
+              Array.isArray(feature.categories) &&
+              feature.categories.every((c) => typeof c === 'string') &&
+              (feature.hashBuckets === undefined || (Number.isInteger(feature.hashBuckets) && feature.hashBuckets === feature.categories.length)))),
       );
     if (!ok) throw invalid(dir, 'has a signature.json with malformed features', 'each feature needs a name and kind numeric, or kind category with categories');
     signature.features = features as FeatureSpec[];

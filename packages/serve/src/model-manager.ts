@@ -6,7 +6,7 @@
 import { isMlshipError } from '@mlship/core';
 import { HttpError } from './errors.js';
 import type { ServeMetrics } from './metrics.js';
-import { loadModelDir, type ModelDir } from './model-dir.js';
+import { isAccessError, loadModelDir, MAX_MODEL_BYTES, type ModelDir } from './model-dir.js';
 import type { ResolvedOptions, ServeEvent } from './options.js';
 import type { RandomSource } from './random.js';
 import { checkSplit, ModelRepository, type TrafficSplit, type VersionSummary } from './repository.js';
@@ -99,11 +99,18 @@ export class ModelManager {
     }
   }
 
-  /** Loads `dir` as a new (or replacement) version; `split` sets the traffic split (absent: the highest version takes unversioned traffic). */
+  /**
+   * Loads `dir` as a new (or replacement) version; `split` sets the traffic split (absent: the highest
+   * version takes unversioned traffic). A path that is no readable model directory (missing, not a
+   * directory, no regular model.onnx, unreadable, too big, too slow) gets one answer, whatever is there.
+   */
   load(name: string, dir: string, split?: TrafficSplit | null): Promise<RepositorySummary> {
     return this.serial(async () => {
       this.checkName(name);
-      const [model] = await loadModelDirs([dir]);
+      const [model] = await loadModelDirs([dir]).catch((error: unknown) => {
+        if (isAccessError(error)) throw new HttpError(400, `${dir} is not a model directory this server can read: give a directory holding a regular model.onnx of at most ${MAX_MODEL_BYTES / 1024 ** 3} GiB`);
+        throw error;
+      });
       if (model!.name !== this.repository.name) throw new HttpError(400, `${dir} holds model ${model!.name}; this server serves ${this.repository.name}`);
       const version = await ServedVersion.load(model!, this.options, this.metrics);
       try {

@@ -74,8 +74,9 @@ export interface ServeOptions {
   /** Seeds traffic-split routing and log sampling (reproducible tests). */
   seed?: number;
   /**
-   * The /v2/repository admin API; default true, which enables it with admin tokens, or on a loopback
-   * host with no tokens at all (docs/serve.md#versions-traffic-split-and-reload). False turns it off.
+   * The /v2/repository admin API (docs/serve.md#versions-traffic-split-and-reload). By default it is on
+   * only with admin tokens; true also turns it on without any token on a loopback host (and refuses
+   * to start elsewhere without admin tokens); false turns it off.
    */
   adminApi?: boolean;
   /** Handle SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload) in this process. */
@@ -112,8 +113,11 @@ export interface ResolvedOptions {
   logMaxFiles: number;
   trafficSplit?: TrafficSplit;
   seed?: number;
-  adminApi: boolean;
+  adminApi: AdminMode;
 }
+
+/** `tokens`: on with admin tokens only (the default); `on`: also on a loopback host without any token; `off`. */
+export type AdminMode = 'tokens' | 'on' | 'off';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -181,8 +185,9 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
     logSample,
     logMaxBytes: integer('--log-max-bytes', options.logMaxBytes, DEFAULTS.logMaxBytes, 1024),
     logMaxFiles: integer('--log-max-files', options.logMaxFiles, DEFAULTS.logMaxFiles, 0, 1000),
-    adminApi: options.adminApi ?? true,
+    adminApi: options.adminApi === undefined ? 'tokens' : options.adminApi ? 'on' : 'off',
   };
+  checkAdmin(resolved);
   if (options.interOpThreads !== undefined) resolved.interOpThreads = integer('--inter-op-threads', options.interOpThreads, 1, 1, 1024);
   if (workerScript !== undefined) resolved.workerScript = workerScript;
   if (options.tls) resolved.tls = { keyFile: options.tls.keyFile, certFile: options.tls.certFile };
@@ -190,6 +195,18 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   if (options.trafficSplit) resolved.trafficSplit = { ...options.trafficSplit };
   if (options.seed !== undefined) resolved.seed = integer('--seed', options.seed, 0, 0, 4294967295);
   return resolved;
+}
+
+/** Loopback addresses: a server there is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** An admin API asked for (--admin) that could not be on: refused at start rather than answering 403 to every call. */
+function checkAdmin(options: ResolvedOptions): void {
+  if (options.adminApi !== 'on' || options.adminTokenHashes.length > 0) return;
+  if (options.tokenHashes.length > 0) throw bad('--admin without --admin-token-file on a server with --token-file', 'give the admin API its own tokens with --admin-token-file; inference tokens never grant admin calls');
+  if (!isLoopbackHost(options.host)) throw bad(`--admin without --admin-token-file on ${options.host}`, 'give admin tokens with --admin-token-file, or listen on 127.0.0.1');
 }
 
 /** Token digests as given (workers get them this way): each must be 64 hex characters, a SHA-256. */
@@ -253,7 +270,7 @@ export const RUNTIME_USAGE = `usage: serve-runtime MODEL_DIR [MODEL_DIR...] [--h
   [--no-batching] [--max-queue N] [--max-queue-elements N] [--timeout-ms N] [--max-body-bytes N]
   [--body-timeout-ms N] [--drain-timeout-ms N] [--max-connections N] [--token-file F] [--admin-token-file F]
   [--tls-key F --tls-cert F] [--log-dir D] [--log-sample F] [--log-max-bytes N] [--log-max-files N]
-  [--split 1=90,2=10] [--seed N] [--no-admin]
+  [--split 1=90,2=10] [--seed N] [--admin | --no-admin]
 env: MLSHIP_HOST, MLSHIP_PORT, MLSHIP_TARGET, MLSHIP_WORKERS, MLSHIP_TOKEN_FILE, MLSHIP_ADMIN_TOKEN_FILE, MLSHIP_LOG_DIR`;
 
 /** The flags of the runtime entry (and of `mlship serve`, which passes them on), as node:util parseArgs takes them. */
@@ -284,6 +301,7 @@ export const SERVE_FLAGS = {
   'log-max-files': { type: 'string' },
   split: { type: 'string' },
   seed: { type: 'string' },
+  admin: { type: 'boolean' },
   'no-admin': { type: 'boolean' },
 } as const;
 
@@ -337,6 +355,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   set('logMaxFiles', parseNumberFlag('--log-max-files', v['log-max-files']));
   if (v.split !== undefined) options.trafficSplit = parseSplit(v.split);
   set('seed', parseNumberFlag('--seed', v.seed));
+  if (v.admin && v['no-admin']) throw bad('--admin and --no-admin contradict each other', 'give one of them');
+  if (v.admin) options.adminApi = true;
   if (v['no-admin']) options.adminApi = false;
   return { options, help: false };
 }

@@ -158,3 +158,25 @@ describe('prediction log', () => {
     expect(live[live.length - 1]).toEqual({ i: 2, b: 'y'.repeat(600) });
   });
 });
+
+describe('the log directory', () => {
+  it('fails fast with a coded error for a directory that cannot be made (procfs), instead of spinning', async () => {
+    const started = Date.now();
+    for (const logDir of ['/proc/self/logs', '/proc/self/nope/deeper']) {
+      await expect(startServer({ models: [irisDir], port: 0, logDir })).rejects.toMatchObject({
+        code: 'MLSHIP_E_SERVE_OPTIONS',
+        exitCode: 2,
+        message: expect.stringMatching(/cannot open the prediction log in \/proc\/self\//),
+      });
+    }
+    // Under a regular file, too.
+    writeFileSync(join(dir, 'a-file'), 'x');
+    await expect(startServer({ models: [irisDir], port: 0, logDir: join(dir, 'a-file', 'logs') })).rejects.toMatchObject({ code: 'MLSHIP_E_SERVE_OPTIONS' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    // A missing chain of directories is still made.
+    const nested = join(dir, 'new', 'nested', 'logs');
+    const server = await startServer({ models: [irisDir], port: 0, logDir: nested });
+    await server.close();
+    expect(existsSync(join(nested, 'predictions-0.jsonl'))).toBe(true);
+  }, 10_000);
+});

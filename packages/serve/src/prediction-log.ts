@@ -4,8 +4,9 @@
  * memory and written off the request path; a full buffer or a failed write drops lines (counted in
  * `mlship_prediction_log_dropped_total`) and never fails or delays a request.
  */
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '@mlship/core';
 import type { Counter } from 'prom-client';
 import type { RandomSource } from './random.js';
 
@@ -47,9 +48,10 @@ export class PredictionLog {
     this.path = join(options.dir, `predictions-${options.worker}.jsonl`);
   }
 
+  /** Makes the directory (failing fast where it cannot be made, as under /proc) and opens the live file. */
   static async open(options: PredictionLogOptions): Promise<PredictionLog> {
     const log = new PredictionLog(options);
-    await mkdir(options.dir, { recursive: true });
+    await makeDirectory(options.dir);
     await log.openFile();
     return log;
   }

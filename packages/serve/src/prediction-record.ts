@@ -1,4 +1,9 @@
-/** The prediction log's records (docs/serve.md#prediction-log), one per logged row. */
+/**
+ * The prediction log's records (docs/serve.md#prediction-log), one per logged row. Inputs and the
+ * request id are logged through core's PII masking: a value a detector flags is written as its
+ * placeholder (`<email>`), never in clear.
+ */
+import { maskPii } from '@mlship/core';
 import type { RunOutputs } from './batcher.js';
 import { V1Job, type HttpJob } from './infer-jobs.js';
 import type { PredictionLog } from './prediction-log.js';
@@ -18,7 +23,7 @@ export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOut
     time ??= new Date().toISOString();
     const record: Record<string, unknown> = {
       time,
-      request_id: job.id.length > MAX_ID ? job.id.slice(0, MAX_ID) : job.id,
+      request_id: maskPii(job.id.length > MAX_ID ? job.id.slice(0, MAX_ID) : job.id),
       row: r,
       model: version.name,
       version: version.version,
@@ -35,8 +40,8 @@ function featuresOf(job: HttpJob, row: number): Record<string, unknown> {
   const features = job.version.features!;
   if (job instanceof V1Job) {
     const instance = job.instances[row];
-    if (Array.isArray(instance)) return Object.fromEntries(features.map((feature, j) => [feature.name, instance[j] ?? null]));
-    if (instance && typeof instance === 'object') return Object.fromEntries(features.map((feature) => [feature.name, (instance as Record<string, unknown>)[feature.name] ?? null]));
+    if (Array.isArray(instance)) return Object.fromEntries(features.map((feature, j) => [feature.name, maskPii(instance[j] ?? null)]));
+    if (instance && typeof instance === 'object') return Object.fromEntries(features.map((feature) => [feature.name, maskPii((instance as Record<string, unknown>)[feature.name] ?? null)]));
   }
   // V2 requests carry category indexes: log the category back (null for -1 or an unknown index).
   const data = job.data[0] as Float32Array;
@@ -59,7 +64,7 @@ function inputsOf(job: HttpJob, row: number): Record<string, unknown> {
     const entry: Record<string, unknown> = { shape };
     if (size <= SMALL_ROW) {
       const values: unknown[] = [];
-      for (let k = 0; k < size; k++) values.push(valueAt(input.type, job.data[i], start + k));
+      for (let k = 0; k < size; k++) values.push(maskPii(valueAt(input.type, job.data[i], start + k)));
       entry.values = values;
     }
     result[input.name] = entry;

@@ -45,7 +45,7 @@ describe('versions side by side', () => {
 
 describe('admin API', () => {
   it('lists, loads, splits and unloads versions, with 4xx for bad calls', async () => {
-    const server = await serve({});
+    const server = await serve({ adminApi: true });
     const index = await call(`${server.url}/v2/repository/index`, { body: {} });
     expect(index.status).toBe(200);
     expect(index.body).toMatchObject({ name: 'iris', versions: [{ version: '1', state: 'READY', dir: v1, ref: 'models/iris:1', providers: ['cpu'] }], split: null });
@@ -59,7 +59,7 @@ describe('admin API', () => {
     expect((await call(`${server.url}/v2/models/iris/infer`, { body })).body.model_version).toBe('2');
 
     const bad: [string, unknown, number, RegExp][] = [
-      ['/v2/repository/models/iris/load', { dir: join(dir, 'missing') }, 400, /no such model directory/],
+      ['/v2/repository/models/iris/load', { dir: join(dir, 'missing') }, 400, /missing is not a model directory this server can read/],
       ['/v2/repository/models/iris/load', { dir: rose }, 400, /holds model rose; this server serves iris/],
       ['/v2/repository/models/iris/load', {}, 400, /load needs \{"dir"/],
       ['/v2/repository/models/iris/load', { dir: v3, split: { '1': 'lots' } }, 400, /bad split entry/],
@@ -90,13 +90,16 @@ describe('admin API', () => {
     expect((await call(`${server.url}/v2/repository/index`, { body: {} })).status).toBe(403);
   });
 
-  it('is enabled only by admin tokens, or on a loopback host with no tokens at all', async () => {
+  it('is enabled only by admin tokens, or by adminApi on a loopback host with no tokens at all', async () => {
     // Every interface, no tokens: off, with a message saying how to turn it on.
     const open = await serve({ host: '0.0.0.0' });
     const refused = await call(`http://127.0.0.1:${open.port}/v2/repository/index`, { body: {} });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatch(/--admin-token-file/);
     expect((await call(`http://127.0.0.1:${open.port}/v2/models/iris/infer`, { body })).status).toBe(200);
+    // Asked for where it cannot be on without admin tokens: refused at start.
+    await expect(startServer({ models: [v1], port: 0, host: '0.0.0.0', adminApi: true })).rejects.toMatchObject({ code: 'MLSHIP_E_SERVE_OPTIONS', message: expect.stringMatching(/--admin without --admin-token-file on 0\.0\.0\.0/) });
+    await expect(startServer({ models: [v1], port: 0, tokens: ['infer-token'], adminApi: true })).rejects.toMatchObject({ code: 'MLSHIP_E_SERVE_OPTIONS', message: expect.stringMatching(/--admin without --admin-token-file on a server with --token-file/) });
     // Inference tokens do not grant admin calls.
     const inference = await serve({ tokens: ['infer-token'] });
     const withInference = await call(`${inference.url}/v2/repository/index`, { body: {}, headers: { authorization: 'Bearer infer-token' } });
@@ -112,7 +115,7 @@ describe('admin API', () => {
   });
 
   it('loads, unloads and reloads under load without failing a request', async () => {
-    const server = await serve({ maxQueueDelayMicros: 200 });
+    const server = await serve({ maxQueueDelayMicros: 200, adminApi: true });
     let running = true;
     const statuses = new Map<number, number>();
     const versions = new Set<string>();

@@ -97,7 +97,7 @@ describe('runtime-main', () => {
     // A request whose body is still arriving keeps the graceful shutdown waiting.
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     socket.on('error', () => undefined);
-    socket.write('POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"inputs"');
+    socket.write('POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"inputs"');
     await new Promise((wait) => setTimeout(wait, 150));
     server.child.kill('SIGTERM');
     await new Promise((wait) => setTimeout(wait, 300));
@@ -139,7 +139,7 @@ describe('runtime-main', () => {
 
   it('serves with 2 workers: requests spread, /metrics aggregates, admin calls reach every worker, a dead worker is replaced, SIGHUP reloads', async () => {
     const logDir = join(dir, 'workers-log');
-    const server = await runtime([irisDir, '--port', '0', '--workers', '2', '--log-dir', logDir]);
+    const server = await runtime([irisDir, '--port', '0', '--workers', '2', '--log-dir', logDir, '--admin']);
     expect(server.listening).toMatchObject({ workers: 2 });
     const count = 40;
     for (let i = 0; i < count; i++) expect((await postFresh(`${server.url}/v2/models/iris/infer`, row)).status).toBe(200);

@@ -229,7 +229,7 @@ describe('V2 infer', () => {
     const { connect } = await import('node:net');
     const message = (row: number[]) => {
       const body = JSON.stringify({ inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: row }] });
-      return `POST /v2/models/iris/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      return `POST /v2/models/iris/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     };
     const text = await new Promise<string>((resolve) => {
       const socket = connect(Number(new URL(iris.url).port), '127.0.0.1');

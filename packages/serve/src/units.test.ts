@@ -105,6 +105,14 @@ describe('options', () => {
     expect(resolveOptions({ models: ['a'], tokenHashes: ['A'.repeat(64)] }).tokenHashes).toEqual(['a'.repeat(64)]);
   });
 
+  it('keeps the admin API off unless --admin or admin tokens ask for it', () => {
+    const mode = (argv: string[]) => resolveOptions(parseServeArgs(['a', ...argv], {}).options).adminApi;
+    expect([mode([]), mode(['--admin']), mode(['--no-admin'])]).toEqual(['tokens', 'on', 'off']);
+    expect(() => parseServeArgs(['a', '--admin', '--no-admin'], {})).toThrow(/--admin and --no-admin contradict/);
+    expect(() => mode(['--admin', '--host', '0.0.0.0'])).toThrow(expect.objectContaining({ code: 'MLSHIP_E_SERVE_OPTIONS', message: expect.stringMatching(/--admin without --admin-token-file on 0\.0\.0\.0/) }));
+    expect(resolveOptions({ models: ['a'], host: '0.0.0.0', adminApi: true, adminTokens: ['t'] }).adminApi).toBe('on');
+  });
+
   it('documents every flag, and mlship serve and the runtime entry take the same ones', () => {
     const root = new URL('../../../', import.meta.url);
     const docs = readFileSync(new URL('docs/serve.md', root), 'utf8');
@@ -116,8 +124,8 @@ describe('options', () => {
     const runtime = new Set(Object.keys(SERVE_FLAGS).map((name) => `--${name}`));
     expect([...documented].sort()).toEqual([...runtime].sort());
     expect([...cli].sort()).toEqual([...runtime].sort());
-    // Every CLI flag with a value reaches the runtime parser (the two booleans are passed on by name).
-    expect([...passed, '--no-batching', '--no-admin'].sort()).toEqual([...runtime].sort());
+    // Every CLI flag with a value reaches the runtime parser (the booleans are passed on by name).
+    expect([...passed, '--no-batching', '--admin', '--no-admin'].sort()).toEqual([...runtime].sort());
   });
 });
 

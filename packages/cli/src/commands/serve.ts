@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -35,7 +35,8 @@ interface ServeFlags {
   logMaxFiles?: string;
   split?: string;
   seed?: string;
-  admin: boolean;
+  /** true with --admin, false with --no-admin, undefined with neither. */
+  admin?: boolean;
 }
 
 /** The flags as the runtime entry takes them: one parser (@mlship/serve's parseServeArgs) for both. */
@@ -70,7 +71,8 @@ function runtimeArgs(dirs: string[], flags: ServeFlags): string[] {
   ];
   for (const [flag, value] of pairs) if (value !== undefined) args.push(flag, value);
   if (!flags.batching) args.push('--no-batching');
-  if (!flags.admin) args.push('--no-admin');
+  if (flags.admin === true) args.push('--admin');
+  if (flags.admin === false) args.push('--no-admin');
   return args;
 }
 
@@ -110,7 +112,8 @@ async function modelDirs(context: CommandContext, targets: string[], temps: stri
     if (!artifact.files.some((file) => file.name === 'model.onnx')) {
       throw new MlshipError(ErrorCode.usage, `${artifact.ref} has no model.onnx`, { hint: 'store models with `mlship train` or `mlship model import`', exitCode: ExitCode.usage });
     }
-    const dir = await mkdtemp(join(tmpdir(), 'mlship-serve-'));
+    // Made and recorded in one step: a signal in between would leave a directory nobody knows of.
+    const dir = mkdtempSync(join(tmpdir(), 'mlship-serve-'));
     temps.push(dir);
     const files = ['model.onnx', ...(artifact.files.some((file) => file.name === 'signature.json') ? ['signature.json'] : [])];
     await extractArtifact({ registry, ref: artifact.ref, outDir: dir, files });
@@ -134,16 +137,54 @@ function reportEvent(context: CommandContext, event: ServeEvent): void {
   else context.reporter.debug(`serve: ${JSON.stringify(event)}`);
 }
 
+/**
+ * Removes the temp copies however the process ends: on exit (also process.exit after a second
+ * signal), and on SIGTERM/SIGINT until the server's own graceful handlers take over, where the
+ * signal is then raised again so that the process still ends by it. Returns the hand-over.
+ */
+function removeOnExit(temps: string[]): { handOver: () => void; done: () => void } {
+  const removeNow = () => {
+    for (const dir of temps.splice(0)) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // leaving is what matters now; the directory is in the system's temp folder
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeNow();
+    handOver();
+    process.kill(process.pid, signal);
+  };
+  const handOver = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('exit', removeNow);
+  const done = () => {
+    handOver();
+    process.off('exit', removeNow);
+  };
+  return { handOver, done };
+}
+
 /** Serves until SIGTERM/SIGINT; prints the URL (or one JSON line with --json) once ready. */
 async function serve(context: CommandContext, targets: string[], flags: ServeFlags): Promise<void> {
   const temps: string[] = [];
+  const cleanup = removeOnExit(temps);
   let server: RunningServer | undefined;
   try {
     const { dirs, refs } = await modelDirs(context, targets, temps);
-    const { parseServeArgs, startServer } = await import('@mlship/serve');
+    const { handleSignals, parseServeArgs, startServer } = await import('@mlship/serve');
     // Flags only: the MLSHIP_* environment fallbacks are the container entry's.
     const { options } = parseServeArgs(runtimeArgs(dirs, flags), {});
-    server = await startServer({ ...options, handleSignals: true, onEvent: (event) => reportEvent(context, event) });
+    server = await startServer({ ...options, onEvent: (event) => reportEvent(context, event) });
+    // In one step: a signal from here on drains the server instead of ending the process at once.
+    cleanup.handOver();
+    handleSignals(server, (event) => reportEvent(context, event));
     const models = server.models.map((model) => ({
       name: model.name,
       version: model.version,
@@ -169,6 +210,7 @@ async function serve(context: CommandContext, targets: string[], flags: ServeFla
     process.exitCode = ExitCode.ok;
   } finally {
     await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+    cleanup.done();
   }
 }
 
@@ -194,7 +236,7 @@ export function registerServe(program: Command): void {
     .option('--drain-timeout-ms <n>', 'how long a graceful shutdown waits for requests in flight (default 10000)')
     .option('--max-connections <n>', 'open connections per process (default 1024)')
     .option('--token-file <file>', 'bearer tokens, one per line (# comments): every route but /v2/health/* then needs one')
-    .option('--admin-token-file <file>', 'bearer tokens of the /v2/repository admin API, separate from --token-file; needed to enable it beyond 127.0.0.1')
+    .option('--admin-token-file <file>', 'bearer tokens of the /v2/repository admin API, separate from --token-file; turns the admin API on')
     .option('--tls-key <file>', 'PEM private key: serve HTTPS (with --tls-cert)')
     .option('--tls-cert <file>', 'PEM certificate chain (with --tls-key)')
     .option('--log-dir <dir>', 'write the prediction log here (predictions-<worker>.jsonl)')
@@ -203,7 +245,8 @@ export function registerServe(program: Command): void {
     .option('--log-max-files <n>', 'rotated prediction logs kept (default 5)')
     .option('--split <weights>', 'traffic split of unversioned requests across versions, e.g. 1=90,2=10')
     .option('--seed <n>', 'seed of the traffic split and log sampling')
-    .option('--no-admin', 'turn off the /v2/repository admin API (on by default only on a loopback host without tokens, or with --admin-token-file)')
+    .option('--admin', 'turn on the /v2/repository admin API without tokens, on a loopback host only (off by default unless --admin-token-file is given)')
+    .option('--no-admin', 'turn off the /v2/repository admin API even with --admin-token-file')
     .addHelpText(
       'after',
       `
@@ -217,6 +260,7 @@ Examples:
   $ mlship serve models/iris:1 models/iris:2 --split 1=90,2=10 --port 9000
   $ mlship serve ./model-dir --workers auto --host 0.0.0.0 --token-file tokens.txt
   $ mlship serve models/iris --log-dir logs --log-sample 0.1 --json
+  $ mlship serve models/iris:1 --admin      # the admin API on 127.0.0.1, e.g. to load models/iris:2 beside it
   $ curl -s localhost:8080/v2/models/iris/infer -d '{"inputs":[{"name":"features","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'`,
     )
     .action(async (...args: unknown[]) => {

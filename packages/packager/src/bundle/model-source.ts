@@ -1,7 +1,7 @@
 /** The stored model a bundle serves: resolving its ref, its lineage facts, and writing its files out verified. */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { parseRef } from '@mlship/core';
+import { parseRef, withoutCredentials } from '@mlship/core';
 import { openArtifactFile, resolveRef, type ArtifactVersion } from '@mlship/registry';
 import { BundleErrorCode, bundleError } from './errors.js';
 import type { BundleGitFacts, BundleModelFacts } from './types.js';
@@ -29,10 +29,15 @@ export async function resolveModel(registry: string, ref: string): Promise<Artif
   return model;
 }
 
+/**
+ * The model version's git facts; the remote without credentials again, since labels and provenance
+ * are published with the image and a version may have been recorded by an older mlship or another tool.
+ */
 function gitFacts(model: ArtifactVersion): BundleGitFacts | null {
   const git = model.metadata.git as (BundleGitFacts & Record<string, unknown>) | null | undefined;
   if (!git) return null;
-  return { commit: git.commit, branch: git.branch, dirty: git.dirty, ...(typeof git.remote === 'string' && git.remote ? { remote: git.remote } : {}) };
+  const remote = typeof git.remote === 'string' ? withoutCredentials(git.remote) : undefined;
+  return { commit: git.commit, branch: git.branch, dirty: git.dirty, ...(remote ? { remote } : {}) };
 }
 
 export function modelFacts(model: ArtifactVersion): BundleModelFacts {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createReporter, type ExitCode, type Reporter } from '@mlship/core';
+import { createReporter, escapeTerminalText, type ExitCode, type Reporter } from '@mlship/core';
 
 /** Options every command accepts (declared on the root program). */
 export interface GlobalOptions {
@@ -60,7 +60,8 @@ export function handle<Options = Record<string, unknown>>(
     const context = createContext(command);
     const outcome = await handler(context, positional, options);
     if (context.globals.json) process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
-    else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(`${outcome.text}\n`);
+    // Text holds names and values from data: escaped for the terminal (colours mlship added kept).
+    else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(`${escapeTerminalText(outcome.text, { keepColors: context.reporter.color.level > 0 })}\n`);
     process.exitCode = outcome.exitCode ?? 0;
   };
 }

@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { ErrorCode, ExitCode, fromSystemError, isMlshipError } from '@mlship/core';
+import { ErrorCode, escapeTerminalText, ExitCode, fromSystemError, isMlshipError } from '@mlship/core';
 import { createProgram } from './program.js';
 
 interface ErrorReport {
@@ -73,8 +73,8 @@ export async function run(argv: string[] = process.argv): Promise<void> {
       return;
     }
     const report = describeError(error);
-    process.stderr.write(`error[${report.code}] ${report.message.split('\n')[0]}${report.hint ? ` (hint: ${report.hint})` : ''}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`${escapeTerminalText(`error[${report.code}] ${report.message.split('\n')[0]}${report.hint ? ` (hint: ${report.hint})` : ''}`)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${escapeTerminalText(error.stack)}\n`);
     if (wantsJson) {
       process.stdout.write(`${JSON.stringify({ error: { code: report.code, message: report.message, hint: report.hint ?? null } }, null, 2)}\n`);
     }

@@ -59,6 +59,10 @@ describe('mlship train (built binary)', () => {
     const predictions = JSON.parse(await readFile(join(dir, 'out1', 'predictions.json'), 'utf8'));
     const card = await readFile(join(dir, 'out1', 'model-card.md'), 'utf8');
     expect(card).toContain('accuracy');
+    // The card names the version it belongs to (made under the registry lock once the number was taken).
+    const cardJson = JSON.parse(await readFile(join(dir, 'out1', 'model-card.json'), 'utf8'));
+    expect(cardJson.model).toMatchObject({ name: 'iris', version: 1, ref: 'models/iris:1', created: metadata.created, digest: expect.stringMatching(/^sha256:/) });
+    expect(card).toMatch(/models\/iris:1/);
     const [header, ...lines] = (await readFile(iris, 'utf8')).trim().split('\n');
     const columns = header!.split(',');
     const rows: number[] = predictions.rows.slice(0, 8);

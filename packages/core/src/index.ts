@@ -6,3 +6,6 @@ export * from './reporter.js';
 export * from './schema.js';
 export * from './environment.js';
 export * from './streams.js';
+export * from './pii.js';
+export * from './feature-hash.js';
+export * from './terminal-text.js';

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { escapeTerminalText } from './terminal-text.js';
 
 export interface ReporterOptions {
   /** Machine output: results go to stdout as one JSON document; logs stay on stderr. */
@@ -56,7 +57,7 @@ export function createReporter(options: ReporterOptions = {}): Reporter {
   const useColor = options.color ?? colorWanted(stderr);
   const color = new Chalk({ level: useColor ? 1 : 0 });
   const interactive = stderr.isTTY === true && !json && !quiet;
-  const write = (line: string) => stderr.write(`${line}\n`);
+  const write = (line: string) => stderr.write(`${escapeTerminalText(line, { keepColors: useColor })}\n`);
 
   return {
     json,

@@ -17,3 +17,4 @@ export {
   type RegisterDatasetResult,
   type DatasetFacts,
 } from './register-dataset.js';
+export { writeMaskedTable, type MaskTableOptions, type MaskTableResult } from './mask-table.js';

@@ -3,12 +3,13 @@
  * profile and validation report beside the file, so training can name it and drift can compare
  * against its profile without reading the data again.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ErrorCode, ExitCode, MlshipError, digestFile } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, digestFile, type PiiCounts } from '@mlship/core';
 import { DATASET_PROFILE_FILE } from './dataset-source.js';
 import type { ReadTableOptions } from './readers/index.js';
+import { writeMaskedTable } from './mask-table.js';
 import { loadSchema, renderSchema } from './schema/schema-file.js';
 import type { DataSchema } from './schema/types.js';
 import { inferSchemaFromFile, validateFile, type FileValidationReport } from './validate-file.js';
@@ -26,6 +27,11 @@ export interface RegisterDatasetOptions extends ReadTableOptions {
   label?: string;
   /** Store the dataset even when an error-level check fails (marked `status: failed`). */
   allowInvalid?: boolean;
+  /**
+   * Store the file as it is even when it holds personal data. By default a file with values the PII
+   * detectors flag is stored as a masked copy (each such value replaced by its placeholder).
+   */
+  keepPii?: boolean;
   parents?: string[];
   labels?: Record<string, string>;
   onProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
@@ -40,6 +46,11 @@ export interface DatasetFacts {
   columns: string[];
   schema: 'given' | 'inferred';
   validation: { ok: boolean; errors: number; warnings: number; failed: string[] };
+  /**
+   * Personal data found, by column and kind. `masked`: the stored file is a copy with those values
+   * replaced (`digest` is the copy's, `sourceDigest` the original's); false only with `keepPii`.
+   */
+  pii?: { masked: boolean; sourceDigest: string; columns: Record<string, PiiCounts> };
 }
 
 export interface RegisterDatasetResult {
@@ -60,7 +71,7 @@ const failedChecks = (report: Pick<FileValidationReport, 'checks'>) =>
  * is stored, unless `allowInvalid`.
  */
 export async function registerDataset(options: RegisterDatasetOptions): Promise<RegisterDatasetResult> {
-  const { registry, file, name, schema, label, allowInvalid, parents, labels, onProgress, ...read } = options;
+  const { registry, file, name, schema, label, allowInvalid, keepPii, parents, labels, onProgress, ...read } = options;
   let parsed: DataSchema;
   if (schema !== undefined) parsed = await loadSchema(schema);
   else parsed = (await inferSchemaFromFile({ file, ...read, ...(label !== undefined ? { label } : {}) })).schema;
@@ -73,20 +84,34 @@ export async function registerDataset(options: RegisterDatasetOptions): Promise<
       details: { checks: report.checks.filter((check) => check.status === 'fail') },
     });
   }
-  const { digest, size } = await digestFile(file);
   const fileReport: FileValidationReport = { ...report, file: basename(file), schema: schema === undefined ? null : DATASET_SCHEMA_FILE };
-  const dataset: DatasetFacts = {
-    file: basename(file),
-    digest,
-    size,
-    rows: report.rows,
-    columns: report.columns,
-    schema: schema === undefined ? 'inferred' : 'given',
-    validation: { ok: failed.length === 0, errors: report.errors, warnings: report.warnings, failed },
-  };
   const status = failed.length === 0 ? 'ok' : 'failed';
   const staging = await mkdtemp(join(tmpdir(), 'mlship-register-'));
   try {
+    const holdsPii = report.checks.some((check) => check.check.startsWith('pii_') && check.status === 'fail');
+    let storedFile = file;
+    let pii: DatasetFacts['pii'];
+    if (holdsPii) {
+      const source = await digestFile(file);
+      if (keepPii) pii = { masked: false, sourceDigest: source.digest, columns: piiColumns(report) };
+      else {
+        storedFile = join(staging, 'masked', basename(file));
+        await mkdir(join(staging, 'masked'));
+        const masked = await writeMaskedTable({ file, out: storedFile, ...read });
+        pii = { masked: true, sourceDigest: source.digest, columns: masked.pii };
+      }
+    }
+    const { digest, size } = await digestFile(storedFile);
+    const dataset: DatasetFacts = {
+      file: basename(file),
+      digest,
+      size,
+      rows: report.rows,
+      columns: report.columns,
+      schema: schema === undefined ? 'inferred' : 'given',
+      validation: { ok: failed.length === 0, errors: report.errors, warnings: report.warnings, failed },
+      ...(pii ? { pii } : {}),
+    };
     const schemaPath = join(staging, DATASET_SCHEMA_FILE);
     const profilePath = join(staging, DATASET_PROFILE_FILE);
     const reportPath = join(staging, DATASET_REPORT_FILE);
@@ -98,7 +123,7 @@ export async function registerDataset(options: RegisterDatasetOptions): Promise<
       registry,
       kind: 'datasets',
       name,
-      files: [{ path: file }, { path: schemaPath }, { path: profilePath }, { path: reportPath }],
+      files: [{ path: storedFile }, { path: schemaPath }, { path: profilePath }, { path: reportPath }],
       ...(parents && parents.length > 0 ? { parents } : {}),
       ...(labels ? { labels } : {}),
       status,
@@ -110,4 +135,15 @@ export async function registerDataset(options: RegisterDatasetOptions): Promise<
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Counts by column and kind from the validation report's pii_* checks. */
+function piiColumns(report: Pick<FileValidationReport, 'checks'>): Record<string, PiiCounts> {
+  const columns: Record<string, PiiCounts> = Object.create(null);
+  for (const check of report.checks) {
+    if (!check.check.startsWith('pii_') || check.status !== 'fail' || check.column === null) continue;
+    const counts = (columns[check.column] ??= {});
+    counts[check.check.slice(4) as keyof PiiCounts] = check.count;
+  }
+  return columns;
 }

@@ -3,7 +3,7 @@
  * semantics in JavaScript. The exporter folds the same steps into the ONNX graph
  * (preprocessing-graph.ts), so the exported model takes raw values.
  */
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, hashToBucket, MlshipError } from '@mlship/core';
 
 /** Standardised: (x − mean) / std, in float32. A `std` of 0 counts as 1. */
 export interface NumericFeature {
@@ -16,13 +16,27 @@ export interface NumericFeature {
 /**
  * A category, given to the model as its index in `categories` (a float). `onehot` turns it into
  * `categories.length` columns (all zero for an index outside the list, e.g. -1 for an unknown
- * value); `index` passes the index on as one column.
+ * value); `index` passes the index on as one column. With `hashBuckets`, the index is the value's
+ * bucket (core's `hashToBucket`) and `categories` are the bucket numbers "0" … "hashBuckets − 1":
+ * no value of the column is stored (how a column holding personal data can be a feature).
  */
 export interface CategoryFeature {
   name: string;
   kind: 'category';
   categories: string[];
   encoding: 'onehot' | 'index';
+  hashBuckets?: number;
+}
+
+/** The raw input of a category value: its index, its bucket when hashed, -1 when missing or unknown. */
+export function categoryIndex(feature: CategoryFeature, value: unknown): number {
+  if (feature.hashBuckets !== undefined) return value === null || value === undefined ? -1 : hashToBucket(String(value), feature.hashBuckets);
+  return feature.categories.indexOf(String(value));
+}
+
+/** The categories of a hashed column: its bucket numbers as text. */
+export function bucketCategories(buckets: number): string[] {
+  return Array.from({ length: buckets }, (_, bucket) => String(bucket));
 }
 
 export type FeatureSpec = NumericFeature | CategoryFeature;
@@ -61,6 +75,8 @@ export function checkPreprocessing(spec: PreprocessingSpec): void {
         problems.push(`feature ${feature.name}: mean and std must be finite numbers, std ≥ 0`);
       } else if (feature.kind === 'category' && (feature.categories.length === 0 || !['onehot', 'index'].includes(feature.encoding))) {
         problems.push(`feature ${feature.name}: needs categories and an encoding of onehot or index`);
+      } else if (feature.kind === 'category' && feature.hashBuckets !== undefined && !(Number.isInteger(feature.hashBuckets) && feature.hashBuckets === feature.categories.length)) {
+        problems.push(`feature ${feature.name}: hashBuckets must be an integer equal to the number of categories (the bucket numbers)`);
       } else if (feature.kind !== 'numeric' && feature.kind !== 'category') {
         problems.push(`feature ${(feature as { name: string }).name}: unknown kind ${JSON.stringify((feature as { kind: unknown }).kind)}`);
       }
@@ -90,7 +106,7 @@ export function checkPreprocessing(spec: PreprocessingSpec): void {
 export function featureRow(features: FeatureSpec[], record: Record<string, unknown>): number[] {
   return features.map((feature) => {
     const value = record[feature.name];
-    if (feature.kind === 'category') return feature.categories.indexOf(String(value));
+    if (feature.kind === 'category') return categoryIndex(feature, value);
     return typeof value === 'number' ? value : Number(value);
   });
 }

@@ -3,5 +3,7 @@ export * from './cli.js';
 export * from './oci-registry.js';
 export * from './errors.js';
 export * from './containers.js';
+export * from './arm64.js';
 export * from './onnx-checker.js';
 export * from './tfjs.js';
+export * from './pii-corpus.js';

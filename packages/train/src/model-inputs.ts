@@ -3,7 +3,7 @@
  * @mlship/onnx's featureRow, the input's dims, and its outputs read as classification input. Shared by
  * `model evaluate` and `compress`.
  */
-import type { MlshipError } from '@mlship/core';
+import { quoteDataValue, type MlshipError } from '@mlship/core';
 import { featureRow, type FeatureSpec, type OnnxValueInfo, type Signature } from '@mlship/onnx';
 import { numberOfCell, textOfCell } from './dataset/cells.js';
 import type { Table } from './dataset/load-table.js';
@@ -63,7 +63,7 @@ export function inputRows(table: Table, features: FeatureSpec[]): Float32Array {
         record[feature.name] = textOfCell(cell) ?? null;
       } else {
         const value = numberOfCell(cell);
-        if (value === undefined) throw dataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${JSON.stringify(cell ?? null)})`, 'drop or fill rows with missing feature values before evaluating');
+        if (value === undefined) throw dataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${quoteDataValue(cell)})`, 'drop or fill rows with missing feature values before evaluating');
         record[feature.name] = value;
       }
     });

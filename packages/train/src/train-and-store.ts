@@ -299,17 +299,24 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
     await writeFile(join(outDir, MODEL_FILES.signature), json(exported.signature));
     await writeFile(join(outDir, MODEL_FILES.metrics), json(evaluation.metrics));
     await writeFile(join(outDir, MODEL_FILES.predictions), json(predictions));
-    await writeFile(join(outDir, MODEL_FILES.cardMarkdown), renderModelCardMarkdown(card));
-    await writeFile(join(outDir, MODEL_FILES.cardJson), renderModelCardJson(card));
     await writeFile(join(outDir, MODEL_FILES.spec), json(trained.spec));
 
     options.onStage?.('store');
-    const fileNames = [...saved.files, ...Object.values(MODEL_FILES)];
+    // The card names its own version, so it is made under the registry lock once the number is taken.
+    const cardFiles = new Set<string>([MODEL_FILES.cardMarkdown, MODEL_FILES.cardJson]);
+    const fileNames = [...saved.files, ...Object.values(MODEL_FILES).filter((file) => !cardFiles.has(file))];
     const stored = await putArtifact({
       registry: options.registry,
       kind: 'models',
       name,
       files: fileNames.map((file) => ({ path: join(outDir, file), name: file })),
+      versionedFiles: ({ version, ref, created, filesDigest }) => {
+        const named = { ...card, model: { ...card.model, version, ref, digest: filesDigest, created } };
+        return [
+          { name: MODEL_FILES.cardMarkdown, data: renderModelCardMarkdown(named) },
+          { name: MODEL_FILES.cardJson, data: renderModelCardJson(named) },
+        ];
+      },
       ...(data.dataset ? { parents: [data.dataset.ref] } : {}),
       ...(options.labels ? { labels: options.labels } : {}),
       status,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
+import { describePiiCounts, ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
 import { collect, handle } from '../context.js';
 import { keyValues, shortDigest } from '../render.js';
 import { parseLabels } from './registry-put.js';
@@ -13,6 +13,7 @@ export function registerDataRegister(data: Command): void {
     .option('--schema <schema.yaml>', 'schema to validate against (default: inferred from the file)')
     .option('--label <column>', 'label column, for an inferred schema (class balance)')
     .option('--allow-invalid', 'store the dataset even when an error-level check fails (marked failed)')
+    .option('--keep-pii', 'store the file as it is even when it holds personal data (default: a masked copy)')
     .option('--parent <ref>', 'an artifact this dataset derives from (repeatable)', collect, [])
     .option('--meta <key=value>', 'a label to record (repeatable)', collect, [])
     .option('--delimiter <char>', 'CSV delimiter, or "auto"')
@@ -22,7 +23,10 @@ export function registerDataRegister(data: Command): void {
 Stores four files: the data file itself, schema.yaml, profile.json (what \`data drift\` compares
 against) and validation.json. The metadata records rows, columns, the file's digest and the
 validation verdict. Data that fails an error-level check is refused (exit 1, nothing stored)
-unless --allow-invalid.
+unless --allow-invalid. A file holding personal data (values the PII detectors flag: e-mail
+addresses, phone, card and ID numbers, IBANs, IP addresses) is stored as a copy in the same format
+with each such value replaced by a placeholder such as <email>, so it never reaches the registry or
+a remote it is pushed to; --keep-pii stores the original (recorded in the metadata).
 
 Examples:
   $ mlship data register examples/iris/iris.csv --name iris --schema examples/iris/schema.yaml
@@ -30,7 +34,7 @@ Examples:
   $ mlship data drift datasets/iris:1 new.csv`,
     )
     .action(
-      handle<{ name: string; schema?: string; label?: string; allowInvalid?: boolean; parent: string[]; meta: string[]; delimiter?: string }>(
+      handle<{ name: string; schema?: string; label?: string; allowInvalid?: boolean; keepPii?: boolean; parent: string[]; meta: string[]; delimiter?: string }>(
         async (context, [file], options) => {
           const { kind, name } = parseArtifactName(`datasets/${options.name}`);
           if (kind !== 'datasets') throw new MlshipError(ErrorCode.usage, `bad --name "${options.name}"`, { hint: 'give a bare name, e.g. --name iris', exitCode: ExitCode.usage });
@@ -46,6 +50,7 @@ Examples:
               ...(options.schema !== undefined ? { schema: options.schema } : {}),
               ...(options.label !== undefined ? { label: options.label } : {}),
               ...(options.allowInvalid ? { allowInvalid: true } : {}),
+              ...(options.keepPii ? { keepPii: true } : {}),
               ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
               parents: options.parent,
               labels,
@@ -54,6 +59,11 @@ Examples:
             bar.stop();
             const { dataset } = result;
             const c = context.reporter.color;
+            if (dataset.pii) {
+              const found = Object.entries(dataset.pii.columns).map(([column, counts]) => `${column}: ${describePiiCounts(counts)}`).join('; ');
+              if (dataset.pii.masked) context.reporter.warn(`personal data found (${found}): stored a masked copy, the values replaced by placeholders`);
+              else context.reporter.warn(`personal data found (${found}): stored as it is (--keep-pii)`);
+            }
             const text = [
               `${result.ref} ${result.digest}`,
               keyValues([

@@ -260,3 +260,29 @@ describe('column profile: JSON', () => {
     expect(caught(() => new ColumnProfiler({ kind: 'text' as 'numeric' }))).toMatchObject({ code: 'MLSHIP_E_USAGE' });
   });
 });
+
+describe('personal data in profiles', () => {
+  it('writes flagged values as placeholders with their counts added up, exact and sketched, and counts them by kind', () => {
+    for (const exactLimit of [1000, 10]) {
+      const profiler = new ColumnProfiler({ exactLimit, heavyHitterCapacity: 20 });
+      for (let i = 0; i < 300; i += 1) profiler.add(i % 3 === 0 ? `write to user${i % 30}@example.org` : ['red', 'green'][i % 2]!);
+      const profile = profiler.toJSON();
+      const text = JSON.stringify(profile);
+      expect(text).not.toMatch(/example\.org/);
+      expect(profile.topValues[0]).toEqual({ value: '<email>', count: exactLimit === 1000 ? 100 : expect.any(Number) });
+      if (exactLimit === 1000) expect(profile.pii).toEqual({ email: 100 });
+      expect(profiler.categoryCounts().counts.map(([value]) => value)).toContain('<email>');
+    }
+  });
+
+  it('writes a numeric column of card numbers without its numeric part (bounds, sketch, percentiles would be the numbers)', () => {
+    const profiler = new ColumnProfiler();
+    profiler.addAll([4012888888881881, 4111111111111111, 5500000000000004]);
+    const profile = profiler.toJSON();
+    expect(profile.kind).toBe('categorical');
+    expect(profile.numeric).toBeUndefined();
+    expect(profile.pii).toEqual({ card_number: 3 });
+    expect(JSON.stringify(profile)).not.toMatch(/4012888888881881|4111111111111111|5500000000000004/);
+    expect(new ColumnProfiler().toJSON().kind).toBe('numeric');
+  });
+});

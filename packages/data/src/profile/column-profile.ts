@@ -17,6 +17,7 @@
  * that is not a number, then categorical: its numbers still count as values, its moments and
  * quantile sketch are dropped.
  */
+import { detectPii, type PiiCounts } from '@mlship/core';
 import { DEFAULT_KLL_K, KllSketch, binWeightedValues, type KllSketchJSON, type WeightedValues } from './kll-sketch.js';
 import { DEFAULT_HLL_PRECISION, MAX_HLL_PRECISION, MIN_HLL_PRECISION } from './hyperloglog.js';
 import { DEFAULT_MISRA_GRIES_CAPACITY, type ValueKey } from './misra-gries.js';
@@ -102,6 +103,12 @@ export interface ColumnProfile {
   /** State: counts of the other values: `count − nullCount − invalidCount − infiniteCount` of them. */
   values: ValueCountsJSON;
   numeric?: NumericProfile;
+  /**
+   * Derived: personal data found among the listed values, by kind (see value-counts.ts: flagged
+   * values are written as placeholders). A numeric column holding card numbers is written as
+   * categorical, without its numeric part (its sketch, bounds and percentiles would be the numbers).
+   */
+  pii?: PiiCounts;
 }
 
 /** Category counts for chi-squared, PSI and similar tests. */
@@ -279,7 +286,13 @@ export class ColumnProfiler {
       topValues: counts.slice(0, this.options.topK).map(([value, count]) => ({ value, count })),
       values: this.valueCounts.toJSON(),
     };
-    if (this.moments && this.sketch) profile.numeric = this.numericProfile(this.moments, this.sketch);
+    const pii = this.valueCounts.piiCounts();
+    if (Object.keys(pii).length > 0) profile.pii = pii;
+    if (this.moments && this.sketch) {
+      const numeric = this.numericProfile(this.moments, this.sketch);
+      if (profile.pii === undefined && !numbersHoldPii(numeric)) profile.numeric = numeric;
+      else profile.kind = 'categorical';
+    }
     return profile;
   }
 
@@ -320,6 +333,13 @@ export class ColumnProfiler {
       histogram: empty ? { edges: [], counts: [] } : displayHistogram(sketch.weightedValues(), this.options.histogramBins),
     };
   }
+}
+
+/** True when a number the numeric part would write (sketch items, bounds, histogram edges) is flagged as personal data. */
+function numbersHoldPii(numeric: NumericProfile): boolean {
+  const { sketch, moments, histogram } = numeric;
+  const numbers = [moments.min, moments.max, sketch.min, sketch.max, ...histogram.edges, ...sketch.levels.flat()];
+  return numbers.some((value) => value !== null && (value >= 1e12 || value <= -1e12) && detectPii(value) !== undefined);
 }
 
 export function createColumnProfiler(options: ColumnProfileOptions = {}): ColumnProfiler {

@@ -8,7 +8,13 @@
  * HyperLogLog sketch (distinct count). HyperLogLog registers ignore duplicates, so feeding it each key
  * once at the switch gives the same registers as feeding it the whole stream: merged and whole-stream
  * results stay identical for the distinct count, and within the Misra–Gries bound for frequencies.
+ *
+ * Personal data: every key that leaves this class (`entries`, `toJSON`) goes through core's PII
+ * masker, so a flagged value is written as its placeholder (`<email>`) with the counts of all the
+ * values it replaced added up. Counts stay totals of the same values; a placeholder is a key like any
+ * other when a written state is loaded and merged.
  */
+import { PiiMasker, type PiiCounts } from '@mlship/core';
 import { HyperLogLog, type HyperLogLogJSON } from './hyperloglog.js';
 import { MisraGries, sortByCount, type MisraGriesJSON, type ValueKey } from './misra-gries.js';
 
@@ -102,9 +108,14 @@ export class ValueCounts {
     return Math.max(this.distinct!.estimate(), this.options.exactLimit + 1);
   }
 
-  /** Counts largest first: all of them when exact, else Misra–Gries lower bounds. */
+  /** Counts largest first, flagged values masked: all of them when exact, else Misra–Gries lower bounds. */
   entries(): Array<[ValueKey, number]> {
-    return this.exactCounts ? sortByCount([...this.exactCounts]) : this.frequent!.entries();
+    return maskKeys(this.exactCounts ? [...this.exactCounts] : this.frequent!.entries()).entries;
+  }
+
+  /** Counts by kind of the personal data among the entries (exact when `exact`). */
+  piiCounts(): PiiCounts {
+    return maskKeys(this.exactCounts ? [...this.exactCounts] : this.frequent!.entries()).pii;
   }
 
   /** Largest possible undercount of any entry (0 when exact). */
@@ -114,7 +125,8 @@ export class ValueCounts {
 
   toJSON(): ValueCountsJSON {
     if (this.exactCounts) return { exact: true, n: this.n, counts: this.entries() };
-    return { exact: false, n: this.n, frequent: this.frequent!.toJSON(), distinct: this.distinct!.toJSON() };
+    const frequent = this.frequent!.toJSON();
+    return { exact: false, n: this.n, frequent: { ...frequent, counts: maskKeys(frequent.counts).entries }, distinct: this.distinct!.toJSON() };
   }
 
   /** Loads a state written by `toJSON`; the caller has checked its shape. */
@@ -146,4 +158,17 @@ function sketchesOf(counts: Map<ValueKey, number>, options: ValueCountsOptions):
     distinct.add(key);
   }
   return [frequent, distinct];
+}
+
+/** Entries with flagged keys replaced by their placeholders (counts of one placeholder added up), largest first. */
+function maskKeys(entries: Array<[ValueKey, number]>): { entries: Array<[ValueKey, number]>; pii: PiiCounts } {
+  const masker = new PiiMasker(0);
+  let masked: Map<ValueKey, number> | undefined;
+  for (const [key, count] of entries) {
+    const shown = masker.mask(key, count);
+    if (shown === key && !masked) continue;
+    if (!masked) masked = new Map(entries.slice(0, entries.findIndex(([k]) => k === key)));
+    masked.set(shown, (masked.get(shown) ?? 0) + count);
+  }
+  return { entries: sortByCount(masked ? [...masked] : entries), pii: masker.counts };
 }

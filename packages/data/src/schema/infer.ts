@@ -1,11 +1,17 @@
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, PiiMasker, PII_KINDS, type PiiCounts } from '@mlship/core';
 import type { RawCell } from './values.js';
 import { cellText, isMissing, parseTyped } from './values.js';
 import type { ColumnSchema, ColumnType, DataSchema } from './types.js';
 import { hashRow } from '../readers/row-hash.js';
 
-/** Columns with at most this many distinct text values (and repeats) are inferred as categories. */
+/**
+ * A text column is inferred as a category when it has at most MAX_CATEGORIES distinct values and every
+ * one of them is seen at least MIN_CATEGORY_COUNT times; otherwise it is `string` with length bounds.
+ * A value seen once or twice is more likely a name, an identifier or free text than a category, and a
+ * category list would copy it into the schema. The label column needs only the first condition.
+ */
 const MAX_CATEGORIES = 50;
+const MIN_CATEGORY_COUNT = 3;
 /** Distinct values tracked exactly per column; beyond this a column is neither a category nor checked unique. */
 const DISTINCT_CAP = 100_000;
 
@@ -18,6 +24,10 @@ interface ColumnState {
   minText: string | undefined;
   maxText: string | undefined;
   distinct: Map<string, number> | undefined;
+  /** Personal data found: values are searched once each through `distinct`, or one by one once it overflowed. */
+  pii: PiiMasker;
+  minLength: number;
+  maxLength: number;
 }
 
 function newState(): ColumnState {
@@ -30,6 +40,9 @@ function newState(): ColumnState {
     minText: undefined,
     maxText: undefined,
     distinct: new Map(),
+    pii: new PiiMasker(),
+    minLength: Number.POSITIVE_INFINITY,
+    maxLength: 0,
   };
 }
 
@@ -59,16 +72,27 @@ function observe(state: ColumnState, cell: RawCell): void {
       if (state.maxText === undefined || text > state.maxText) state.maxText = text;
     }
   }
+  const text = cellText(cell);
+  if (text.length < state.minLength) state.minLength = text.length;
+  if (text.length > state.maxLength) state.maxLength = text.length;
   if (state.distinct) {
-    const text = cellText(cell);
     state.distinct.set(text, (state.distinct.get(text) ?? 0) + 1);
-    if (state.distinct.size > DISTINCT_CAP) state.distinct = undefined;
+    if (state.distinct.size > DISTINCT_CAP) {
+      searchPii(state.pii, state.distinct);
+      state.distinct = undefined;
+    }
+  } else {
+    state.pii.mask(text);
   }
 }
 
-function decideType(state: ColumnState, isLabel: boolean): ColumnType {
-  const few = state.distinct !== undefined && state.distinct.size <= MAX_CATEGORIES && state.distinct.size > 0;
-  const repeats = state.distinct !== undefined && state.distinct.size <= state.values / 2;
+function searchPii(masker: PiiMasker, counts: Map<string, number>): void {
+  for (const [text, count] of counts) masker.mask(text, count);
+}
+
+function decideType(state: ColumnState, isLabel: boolean, personal: boolean): ColumnType {
+  const few = !personal && state.distinct !== undefined && state.distinct.size <= MAX_CATEGORIES && state.distinct.size > 0;
+  const repeats = few && Math.min(...state.distinct!.values()) >= MIN_CATEGORY_COUNT;
   if (state.values === 0) return 'string';
   if (state.could.boolean) return 'boolean';
   if (isLabel && few) return 'category';
@@ -89,6 +113,8 @@ export interface InferredSchema {
   schema: DataSchema;
   rows: number;
   duplicateRows: number;
+  /** Columns holding personal data, with counts by kind (the values themselves are never kept). */
+  pii: Record<string, PiiCounts>;
 }
 
 /**
@@ -123,22 +149,35 @@ export async function inferSchema(
     });
   }
 
-  const schemaColumns: Record<string, ColumnSchema> = {};
+  const schemaColumns: Record<string, ColumnSchema> = Object.create(null);
+  const piiCounts: Record<string, PiiCounts> = Object.create(null);
   for (const name of columns) {
     const state = states.get(name)!;
-    const type = decideType(state, name === options.label);
+    if (state.distinct) searchPii(state.pii, state.distinct);
+    const pii = PII_KINDS.filter((kind) => (state.pii.counts[kind] ?? 0) > 0);
+    const personal = pii.length > 0;
+    const type = decideType(state, name === options.label, personal);
     const column: ColumnSchema = { type };
+    if (personal) {
+      column.pii = pii;
+      piiCounts[name] = state.pii.counts;
+    }
     if (state.nulls === 0) column.nullable = false;
     else column.maxNullFraction = roundUp(state.nulls / Math.max(1, rows));
-    if ((type === 'integer' || type === 'number') && state.values > 0) {
+    if (type === 'string' && state.values > 0) {
+      column.minLength = state.minLength;
+      column.maxLength = state.maxLength;
+    }
+    // Bounds and categories would be values of the column: none for a column holding personal data.
+    if (!personal && (type === 'integer' || type === 'number') && state.values > 0) {
       column.min = state.min;
       column.max = state.max;
     }
-    if (type === 'datetime' && state.minText !== undefined && state.maxText !== undefined) {
+    if (!personal && type === 'datetime' && state.minText !== undefined && state.maxText !== undefined) {
       column.min = state.minText;
       column.max = state.maxText;
     }
-    if (type === 'category' && state.distinct) {
+    if (!personal && type === 'category' && state.distinct) {
       const values = [...state.distinct.keys()].sort();
       column.categories = state.could.integer ? values.map(Number).sort((a, b) => a - b) : values;
     }
@@ -161,5 +200,5 @@ export async function inferSchema(
     schema.dataset!.label = options.label;
     if (counts && counts.size > 0) schema.dataset!.minClassFraction = roundDown(Math.min(...counts.values()) / Math.max(1, rows));
   }
-  return { schema, rows, duplicateRows };
+  return { schema, rows, duplicateRows, pii: piiCounts };
 }

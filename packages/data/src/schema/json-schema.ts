@@ -1,3 +1,4 @@
+import { PII_KINDS } from '@mlship/core';
 import { COLUMN_TYPES } from './types.js';
 
 /**
@@ -45,6 +46,14 @@ export const dataSchemaJsonSchema = {
           categories: { type: 'array', items: { type: ['string', 'number', 'boolean'] }, description: 'Allowed values.' },
           pattern: { type: 'string', description: 'Regular expression every value must match in full.' },
           unique: { type: 'boolean', description: 'Values must not repeat.' },
+          minLength: { type: 'integer', minimum: 0, description: 'Shortest allowed text value (characters).' },
+          maxLength: { type: 'integer', minimum: 0, description: 'Longest allowed text value (characters).' },
+          pii: {
+            type: 'array',
+            items: { enum: [...PII_KINDS] },
+            uniqueItems: true,
+            description: 'Kinds of personal data the column holds. Training leaves the column out unless its spec opts in; its values are never written to any output.',
+          },
         },
       },
     },

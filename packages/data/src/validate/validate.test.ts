@@ -158,3 +158,46 @@ describe('validation', () => {
     expect(xml).toContain('first lines: 4');
   });
 });
+
+describe('columns named like Object.prototype members', () => {
+  const names = ['__proto__', 'toString', 'hasOwnProperty', 'constructor'];
+  const rows: RawCell[][] = Array.from({ length: 6 }, (_, i) => [String(i), `t${i % 2}`, String(i * 2), 'x']);
+
+  it('are inferred, written and read back like any column', async () => {
+    const { schema } = await inferSchema(batchesOf(names, rows));
+    expect(Object.keys(schema.columns)).toEqual(names);
+    expect(Object.getPrototypeOf(schema.columns)).toBeNull();
+    const parsed = parseSchema(renderSchema(schema), 'schema.yaml');
+    expect(Object.keys(parsed.columns)).toEqual(names);
+    expect(Object.hasOwn(parsed.columns, '__proto__')).toBe(true);
+  });
+
+  it('are checked against the schema, and reported when the schema lacks them', async () => {
+    const schema = parseSchema('version: 1\ncolumns:\n  __proto__: {type: integer, max: 2}\n', 'schema.yaml');
+    const report = await validateBatches(batchesOf(names, rows), schema);
+    expect(report.checks.find((c) => c.check === 'range' && c.column === '__proto__')).toMatchObject({ status: 'fail', count: 3 });
+    const unexpected = report.checks.filter((c) => c.check === 'column_expected').map((c) => c.column);
+    expect(unexpected).toEqual(['toString', 'hasOwnProperty', 'constructor']);
+  });
+});
+
+describe('text columns in inferred schemas', () => {
+  it('become categories only with few values each seen at least 3 times; otherwise strings with length bounds', async () => {
+    const rows: RawCell[][] = Array.from({ length: 30 }, (_, i) => [['a', 'b', 'c'][i % 3]!, `note number ${i}`, i < 28 ? ['x', 'y'][i % 2]! : 'rare']);
+    const { schema } = await inferSchema(batchesOf(['common', 'free', 'tail'], rows));
+    expect(schema.columns.common).toEqual({ type: 'category', nullable: false, categories: ['a', 'b', 'c'] });
+    expect(schema.columns.free).toEqual({ type: 'string', nullable: false, minLength: 13, maxLength: 14, unique: true });
+    expect(schema.columns.tail).toEqual({ type: 'string', nullable: false, minLength: 1, maxLength: 4 });
+    const report = await validateBatches(batchesOf(['common', 'free', 'tail'], [['a', 'a much longer note than any seen', 'x']]), schema);
+    expect(report.checks.find((c) => c.check === 'length' && c.column === 'free')).toMatchObject({ status: 'fail', count: 1 });
+  });
+
+  it('mark a column holding personal data pii, with counts, and write none of its values as categories or bounds', async () => {
+    const rows: RawCell[][] = Array.from({ length: 21 }, (_, i) => [i % 7 === 0 ? `mail jane${i}@example.org` : ['hi', 'ok', 'no'][i % 3]!, String(4012888888881881), 'a']);
+    const inferred = await inferSchema(batchesOf(['notes', 'card', 'ok'], rows));
+    expect(inferred.schema.columns.notes).toEqual({ type: 'string', nullable: false, minLength: 2, maxLength: 23, pii: ['email'] });
+    expect(inferred.schema.columns.card).toEqual({ type: 'integer', nullable: false, pii: ['card_number'] });
+    expect({ ...inferred.pii }).toEqual({ notes: { email: 3 }, card: { card_number: 21 } });
+    expect(renderSchema(inferred.schema)).not.toMatch(/example\.org|4012888888881881/);
+  });
+});

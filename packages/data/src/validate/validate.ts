@@ -1,9 +1,9 @@
 import { ExitCode, MlshipError } from '@mlship/core';
 import { ColumnModes, columnsOfRows, type ColumnBatch, type ColumnData, type ColumnMode } from '../readers/column-batch.js';
 import { hashRow } from '../readers/row-hash.js';
-import type { ColumnSchema, DataSchema } from '../schema/types.js';
+import { columnSchemaOf, type ColumnSchema, type DataSchema } from '../schema/types.js';
 import { cellText, isMissing, parseTyped, type RawCell } from '../schema/values.js';
-import { detectPii, PII_DETECTORS } from './pii.js';
+import { describePiiKind, PiiMasker, type PiiKind } from '@mlship/core';
 import { DuplicateRows, type DuplicateRowsOptions } from './duplicate-rows.js';
 import { RowHashSet } from './row-hash-set.js';
 
@@ -58,6 +58,7 @@ interface ColumnCheckers {
   category: Tally;
   pattern: Tally;
   unique: Tally;
+  length: Tally;
   seen: Set<string> | undefined;
   categories: Set<string> | undefined;
   regex: RegExp | undefined;
@@ -97,6 +98,7 @@ function checkersFor(name: string, schema: ColumnSchema): ColumnCheckers {
     category: new Tally(),
     pattern: new Tally(),
     unique: new Tally(),
+    length: new Tally(),
     seen: schema.unique ? new Set() : undefined,
     categories: schema.categories ? new Set(schema.categories.map(String)) : undefined,
     regex,
@@ -117,7 +119,7 @@ export function validationModes(schema: DataSchema): Record<string, ColumnMode> 
 }
 
 /** Checks a column read as numbers: NaN is missing unless the cell is in `invalid` (a type error). */
-function checkNumbers(checkers: ColumnCheckers, data: Extract<ColumnData, { kind: 'numbers' }>, lines: Float64Array, onInvalid: (cell: RawCell) => void): void {
+function checkNumbers(checkers: ColumnCheckers, data: Extract<ColumnData, { kind: 'numbers' }>, lines: Float64Array, onInvalid: (cell: RawCell) => void, onBigNumber: (value: number) => void): void {
   const { values, invalid } = data;
   const min = checkers.bounds.min ?? -Infinity;
   const max = checkers.bounds.max ?? Infinity;
@@ -134,6 +136,7 @@ function checkNumbers(checkers: ColumnCheckers, data: Extract<ColumnData, { kind
       continue;
     }
     if (value < min || value > max) checkers.range.hit(lines[row]!);
+    if (mayBeCardNumber(value)) onBigNumber(value);
     if (numberCategories && !numberCategories.has(value)) checkers.category.hit(lines[row]!);
     if (numbersSeen) {
       if (numbersSeen.has(value)) checkers.unique.hit(lines[row]!);
@@ -142,26 +145,20 @@ function checkNumbers(checkers: ColumnCheckers, data: Extract<ColumnData, { kind
   }
 }
 
-/** Personal-data findings per column, with a cache for the repeated values of categorical columns. */
+/** Personal-data findings per column (counts by kind, never values), searched through core's masker. */
 class PiiCounter {
-  readonly found = new Map<string, Map<string, number>>();
-  private readonly cache = new Map<string, Map<string, string | undefined>>();
+  readonly found = new Map<string, PiiMasker>();
 
   count(column: string, cell: RawCell): void {
-    if (typeof cell !== 'string') return;
-    let cache = this.cache.get(column);
-    if (!cache) this.cache.set(column, (cache = new Map()));
-    let kind = cache.get(cell);
-    if (kind === undefined && !cache.has(cell)) {
-      kind = detectPii(cell);
-      if (cache.size < 4096) cache.set(cell, kind);
-    }
-    if (kind === undefined) return;
-    const counts = this.found.get(column) ?? new Map<string, number>();
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    this.found.set(column, counts);
+    if (typeof cell !== 'string' && typeof cell !== 'number') return;
+    let masker = this.found.get(column);
+    if (!masker) this.found.set(column, (masker = new PiiMasker()));
+    masker.mask(cell);
   }
 }
+
+/** Numbers that can be card numbers (integers of 13 digits or more); the rest are never personal data. */
+const mayBeCardNumber = (value: number) => value >= 1e12 || value <= -1e12;
 
 /** A cell of a column read as numbers, for the cell-by-cell checks (columns not in the schema). */
 function numberCell(data: Extract<ColumnData, { kind: 'numbers' }>, row: number): RawCell {
@@ -194,6 +191,8 @@ function checkCell(checkers: ColumnCheckers, cell: RawCell, line: number): boole
   const text = cellText(cell);
   if (checkers.categories && !checkers.categories.has(text.trim())) checkers.category.hit(line);
   if (checkers.regex && !checkers.regex.test(text)) checkers.pattern.hit(line);
+  const { minLength, maxLength } = checkers.schema;
+  if ((minLength !== undefined && text.length < minLength) || (maxLength !== undefined && text.length > maxLength)) checkers.length.hit(line);
   if (checkers.seen) {
     if (checkers.seen.has(text)) checkers.unique.hit(line);
     else checkers.seen.add(text);
@@ -274,12 +273,12 @@ export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>,
       batch.columns.forEach((name, position) => {
         const checker = checkers.get(name);
         const data = batch.data[position]!;
-        const type = schema.columns[name]?.type;
+        const type = columnSchemaOf(schema, name)?.type;
         // Text columns are searched for personal data; typed columns only where a value failed its type.
         const textColumn = !options.skipPii && (type === undefined || type === 'string' || type === 'category');
         const onBadType = options.skipPii ? () => {} : (cell: RawCell) => personal.count(name, cell);
         if (checker && data.kind === 'numbers') {
-          checkNumbers(checker, data, lines, onBadType);
+          checkNumbers(checker, data, lines, onBadType, onBadType);
           return;
         }
         for (let row = 0; row < length; row += 1) {
@@ -310,7 +309,7 @@ export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>,
     }
   }
   for (const name of columns) {
-    if (!schema.columns[name]) {
+    if (!columnSchemaOf(schema, name)) {
       checks.push({ check: 'column_expected', column: name, status: 'fail', severity: 'warning', count: 1, lines: [], message: `column "${name}" is not in the schema` });
     }
   }
@@ -332,6 +331,9 @@ export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>,
     }
     if (column.categories) checks.push(result('category', name, 'error', checker.category, `${checker.category.count} value(s) outside the allowed categories`, 'all values are allowed categories'));
     if (column.pattern !== undefined) checks.push(result('pattern', name, 'error', checker.pattern, `${checker.pattern.count} value(s) do not match the pattern`, 'all values match the pattern'));
+    if (column.minLength !== undefined || column.maxLength !== undefined) {
+      checks.push(result('length', name, 'error', checker.length, `${checker.length.count} value(s) with a length outside [${column.minLength ?? 0}, ${column.maxLength ?? '∞'}]`, 'all values within the length bounds'));
+    }
     if (column.unique) checks.push(result('unique', name, 'error', checker.unique, `${checker.unique.count} repeated value(s)`, 'all values are unique'));
   }
 
@@ -373,9 +375,9 @@ export async function validateColumnBatches(batches: AsyncIterable<ColumnBatch>,
   if (options.against) {
     checks.push(result('leakage', null, 'error', leaked, `${leaked.count} row(s) also present in the other file`, 'no rows shared with the other file'));
   }
-  for (const [name, counts] of personal.found) {
-    for (const [kind, count] of counts) {
-      const description = PII_DETECTORS.find((d) => d.name === kind)?.description ?? kind;
+  for (const [name, masker] of personal.found) {
+    for (const [kind, count] of Object.entries(masker.counts) as Array<[PiiKind, number]>) {
+      const description = describePiiKind(kind);
       checks.push({ check: `pii_${kind}`, column: name, status: 'fail', severity: 'warning', count, lines: [], message: `${count} value(s) look like ${description}` });
     }
   }

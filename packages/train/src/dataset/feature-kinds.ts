@@ -6,7 +6,7 @@ import type { Table } from './load-table.js';
 
 export type FeatureKind =
   | { name: string; kind: 'numeric'; scaling: Scaling }
-  | { name: string; kind: 'category'; encoding: 'onehot' | 'index'; categories?: string[] };
+  | { name: string; kind: 'category'; encoding: 'onehot' | 'index'; categories?: string[]; hashBuckets?: number };
 
 /**
  * A column is numeric when every present training cell holds a number (text that parses as one
@@ -17,10 +17,16 @@ export type FeatureKind =
 export function settleFeatureKinds(table: Table, features: string[], trainRows: readonly number[], pre: ResolvedTrainSpec['preprocessing']): FeatureKind[] {
   return features.map((name) => {
     if (pre.image) return { name, kind: 'numeric', scaling: 'none' };
-    const override = pre.columns[name];
+    const override = Object.hasOwn(pre.columns, name) ? pre.columns[name] : undefined;
     if (override?.type === 'numeric') return { name, kind: 'numeric', scaling: override.scaling ?? pre.numeric };
     if (override?.type === 'category') {
-      return { name, kind: 'category', encoding: override.encoding ?? pre.categories, ...(override.categories ? { categories: override.categories } : {}) };
+      return {
+        name,
+        kind: 'category',
+        encoding: override.encoding ?? pre.categories,
+        ...(override.categories ? { categories: override.categories } : {}),
+        ...(override.hashBuckets !== undefined ? { hashBuckets: override.hashBuckets } : {}),
+      };
     }
     const index = table.columns.indexOf(name);
     let present = 0;

@@ -2,7 +2,7 @@
  * Fits the preprocessing on the training rows only, as the @mlship/onnx `PreprocessingSpec` that the
  * exporter folds into the ONNX graph: what training applies is exactly what serving applies.
  */
-import { checkPreprocessing, type FeatureSpec, type ImageSpec, type PreprocessingSpec } from '@mlship/onnx';
+import { bucketCategories, checkPreprocessing, type FeatureSpec, type ImageSpec, type PreprocessingSpec } from '@mlship/onnx';
 import { distinctSorted } from '../evaluate/label-order.js';
 import { dataError } from '../errors.js';
 import type { ResolvedTrainSpec } from '../spec/train-spec.js';
@@ -41,6 +41,7 @@ function fitFeature(table: Table, kind: FeatureKind, rows: readonly number[]): F
     const { mean, std } = meanAndStd(numbersOf(table, index, rows));
     return { name: kind.name, kind: 'numeric', mean, std };
   }
+  if (kind.hashBuckets !== undefined) return { name: kind.name, kind: 'category', categories: bucketCategories(kind.hashBuckets), encoding: kind.encoding, hashBuckets: kind.hashBuckets };
   let categories = kind.categories;
   if (!categories) {
     const texts: string[] = [];

@@ -2,6 +2,7 @@
  * From a loaded table and a resolved spec to training and validation arrays: label parsing, the
  * seeded split, feature kinds and preprocessing fitted on the training rows only, and encoding.
  */
+import { quoteDataValue } from '@mlship/core';
 import type { FeatureSpec, PreprocessingSpec } from '@mlship/onnx';
 import { distinctSorted } from '../evaluate/label-order.js';
 import { dataError } from '../errors.js';
@@ -9,6 +10,7 @@ import type { ResolvedTrainSpec } from '../spec/train-spec.js';
 import { numberOfCell, textOfCell } from './cells.js';
 import { encodeInputs, modelInputShape, rawColumns, rawInputs } from './encode-rows.js';
 import { settleFeatureKinds } from './feature-kinds.js';
+import { describePersonalColumn, personalColumns } from './personal-columns.js';
 import { fitPreprocessing, meanAndStd } from './fit-preprocessing.js';
 import type { Table } from './load-table.js';
 import { splitRows } from './split-rows.js';
@@ -77,7 +79,7 @@ function readLabels(table: Table, index: number, spec: ResolvedTrainSpec, numeri
     }
     const value = numberOfCell(cell);
     if (value === undefined) {
-      throw dataError(`${where}: line ${table.lines[row]}: label ${JSON.stringify(text)} is not a number, but the task is regression`, 'set task: classification, or fix the label column', {
+      throw dataError(`${where}: line ${table.lines[row]}: label ${quoteDataValue(text)} is not a number, but the task is regression`, 'set task: classification, or fix the label column', {
         line: table.lines[row],
       });
     }
@@ -106,6 +108,32 @@ function settleFeatures(table: Table, spec: ResolvedTrainSpec): string[] {
   return features;
 }
 
+/**
+ * The features without the columns that hold personal data (each named in a warning), unless the spec
+ * hashes them; a label holding personal data is refused: the model would learn to output it.
+ */
+function withoutPersonalColumns(tables: Table[], features: string[], spec: ResolvedTrainSpec, warnings: string[]): string[] {
+  if (spec.preprocessing.image) return features;
+  const personal = personalColumns(tables, [...features, spec.label]);
+  const labelData = personal.get(spec.label);
+  if (labelData) {
+    throw dataError(`the label column ${JSON.stringify(spec.label)} holds personal data (${describePersonalColumn(labelData)})`, 'a model must not learn to output personal data: choose another label', {
+      column: spec.label,
+    });
+  }
+  const hashed = (name: string) => Object.hasOwn(spec.preprocessing.columns, name) && (spec.preprocessing.columns[name] as { hashBuckets?: number }).hashBuckets !== undefined;
+  const kept = features.filter((name) => {
+    const counts = personal.get(name);
+    if (!counts || hashed(name)) return true;
+    warnings.push(
+      `column ${JSON.stringify(name)} holds personal data (${describePersonalColumn(counts)}): left out of the features; to use it, hash it (preprocessing.columns.${name}: {type: category, hashBuckets: 64})`,
+    );
+    return false;
+  });
+  if (kept.length === 0) throw dataError('no feature columns left: every one holds personal data', 'add other feature columns, or hash one with preprocessing.columns.<name>.hashBuckets');
+  return kept;
+}
+
 function fitLabelScaling(values: number[]): { mean: number; std: number } {
   const { mean, std } = meanAndStd(values);
   return { mean, std: std === 0 ? 1 : std };
@@ -117,7 +145,7 @@ export function prepareData(options: PrepareDataOptions): PreparedData {
   if ('data' in spec.validation && !validationTable) throw new Error('prepareData: the spec names validation data; pass it as validationTable');
   const warnings: string[] = [];
   const classification = spec.task === 'classification';
-  const features = settleFeatures(table, spec);
+  const features = withoutPersonalColumns(validationTable ? [table, validationTable] : [table], settleFeatures(table, spec), spec, warnings);
   const labelIndex = columnIndex(table, spec.label, 'label', 'data');
   const validationLabelIndex = validationTable ? columnIndex(validationTable, spec.label, 'label', 'validation data') : -1;
   if (validationTable) for (const name of features) columnIndex(validationTable, name, 'feature', 'validation data');

@@ -33,12 +33,13 @@ export function checkTrainSpec(spec: TrainSpec, task: TrainTask | undefined = sp
 
   if (label !== undefined && features?.includes(label)) errors.push(`/features: the label ${JSON.stringify(label)} cannot also be a feature`);
   if (features && exclude && exclude.length > 0) warnings.push('/exclude: ignored because features lists the columns');
-  if (label !== undefined && pre?.columns?.[label]) errors.push(`/preprocessing/columns: ${JSON.stringify(label)} is the label, not a feature`);
+  if (label !== undefined && pre?.columns && Object.hasOwn(pre.columns, label)) errors.push(`/preprocessing/columns: ${JSON.stringify(label)} is the label, not a feature`);
   for (const [name, column] of Object.entries(pre?.columns ?? {})) {
-    const extra = column.type === 'numeric' ? ['encoding', 'categories'] : ['scaling'];
+    const extra = column.type === 'numeric' ? ['encoding', 'categories', 'hashBuckets'] : ['scaling'];
     for (const key of extra) {
       if (key in column) errors.push(`/preprocessing/columns/${name}: ${key} does not apply to a ${column.type} column`);
     }
+    if (column.type === 'category' && column.categories && column.hashBuckets !== undefined) errors.push(`/preprocessing/columns/${name}: give categories or hashBuckets, not both`);
   }
   if (pre?.image && pre.columns && Object.keys(pre.columns).length > 0) warnings.push('/preprocessing/columns: ignored for image input (every feature is a pixel)');
 

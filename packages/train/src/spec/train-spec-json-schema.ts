@@ -97,6 +97,13 @@ export const trainSpecJsonSchema = {
               scaling: { ...scaling, description: 'numeric only.' },
               encoding: { enum: ['onehot', 'index'], description: 'category only.' },
               categories: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'category only: a fixed list (others count as unknown).' },
+              hashBuckets: {
+                type: 'integer',
+                minimum: 2,
+                maximum: 4096,
+                description:
+                  'category only: hash each value into this many buckets instead of listing the values (no value is stored). Required to use a column holding personal data as a feature.',
+              },
             },
           },
         },

@@ -81,7 +81,7 @@ export type Scaling = 'standardize' | 'none';
 
 export type ColumnOverride =
   | { type: 'numeric'; scaling?: Scaling }
-  | { type: 'category'; encoding?: 'onehot' | 'index'; categories?: string[] };
+  | { type: 'category'; encoding?: 'onehot' | 'index'; categories?: string[]; hashBuckets?: number };
 
 export interface ImageOptions {
   height: number;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describePiiCounts, writeFileAtomic, fromFsError } from '@mlship/core';
+import { writeFileAtomic, fromFsError } from '@mlship/core';
 import { handle } from '../context.js';
 
 export function registerDataInferSchema(data: Command): void {
@@ -25,7 +25,7 @@ Examples:
     )
     .action(
       handle<{ label?: string; out?: string; delimiter?: string }>(async (context, [file], options) => {
-        const { inferSchemaFromFile, renderSchema } = await import('@mlship/data');
+        const { describePiiCounts, inferSchemaFromFile, renderSchema } = await import('@mlship/data');
         const inferred = await inferSchemaFromFile({
           file: file!,
           ...(options.label !== undefined ? { label: options.label } : {}),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describePiiCounts, ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
 import { collect, handle } from '../context.js';
 import { keyValues, shortDigest } from '../render.js';
 import { parseLabels } from './registry-put.js';
@@ -39,7 +39,7 @@ Examples:
           const { kind, name } = parseArtifactName(`datasets/${options.name}`);
           if (kind !== 'datasets') throw new MlshipError(ErrorCode.usage, `bad --name "${options.name}"`, { hint: 'give a bare name, e.g. --name iris', exitCode: ExitCode.usage });
           const labels = parseLabels(options.meta);
-          const { registerDataset } = await import('@mlship/data');
+          const { describePiiCounts, registerDataset } = await import('@mlship/data');
           const registry = await context.registry();
           const bar = context.reporter.progress('storing', 'bytes');
           try {

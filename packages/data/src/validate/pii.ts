@@ -1,2 +1,2 @@
 /** Personal-data detectors live in @mlship/core (every package masks with them); data re-exports them. */
-export { detectPii, ibanValid, luhnValid, PII_DETECTORS, type PiiDetector } from '@mlship/core';
+export { describePiiCounts, detectPii, ibanValid, luhnValid, PII_DETECTORS, type PiiCounts, type PiiDetector } from '@mlship/core';

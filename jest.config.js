@@ -9,6 +9,8 @@ export default {
   },
   moduleNameMapper: {
     '^@mlship/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // Subpath exports (`@mlship/onnx/runtime`): the file of that name in the package's src/.
+    '^@mlship/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 60000,

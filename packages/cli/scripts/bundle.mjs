@@ -18,8 +18,12 @@ const outdir = join(cliDir, 'dist', 'bundle');
 // plug-in files that it loads inside try/catch; left external, a missing one is just a plug-in it lacks.
 const cyclonedxOptionalPeers = ['ajv-formats', 'ajv-formats-draft2019', 'libxmljs2', 'xmlbuilder2', 'packageurl-js', 'spdx-expression-parse'];
 const external = ['onnxruntime-node', '@tensorflow/*', ...cyclonedxOptionalPeers];
-/** Packages the front imports lazily; each becomes `<name>.mjs`. */
-const lazy = readdirSync(packagesDir).filter((name) => !['cli', 'core', 'test-utils'].includes(name));
+/**
+ * Packages the front imports lazily; each becomes `<name>.mjs`. Not `oci`, a library the registry and
+ * packager bundles share (as a chunk); subpath imports (`@mlship/onnx/runtime`) resolve through each
+ * package's `exports`, like the package itself.
+ */
+const lazy = readdirSync(packagesDir).filter((name) => !['cli', 'core', 'oci', 'test-utils'].includes(name));
 
 rmSync(outdir, { recursive: true, force: true });
 

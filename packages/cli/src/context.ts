@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createReporter, escapeTerminalText, type ExitCode, type Reporter } from '@mlship/core';
+import { createReporter, escapeTerminalText, parseFlags, type ExitCode, type FlagTable, type FlagValues, type Reporter } from '@mlship/core';
 
 /** Options every command accepts (declared on the root program). */
 export interface GlobalOptions {
@@ -46,19 +46,25 @@ export function createContext(command: Command): CommandContext {
   };
 }
 
+type Action = (...args: unknown[]) => Promise<void>;
+type Handler<Flags> = (context: CommandContext, positional: string[], flags: Flags) => Promise<Outcome>;
+
 /**
- * Wraps a command handler (positional arguments flattened, then options): builds its context, prints its outcome (one JSON document on stdout with
- * --json, text otherwise) and sets the exit code. Errors go up to the single catch in main.ts.
+ * Wraps a command handler (positional arguments flattened, then the values of the command's flag
+ * table, parsed by `parseFlags`): builds its context, prints its outcome (one JSON document on stdout
+ * with --json, text otherwise) and sets the exit code. Errors go up to the single catch in main.ts.
  */
-export function handle<Options = Record<string, unknown>>(
-  handler: (context: CommandContext, positional: string[], options: Options) => Promise<Outcome>,
-): (...args: unknown[]) => Promise<void> {
+export function handle(handler: Handler<Record<string, never>>): Action;
+export function handle<T extends FlagTable>(flags: T, handler: Handler<FlagValues<T>>): Action;
+export function handle(first: FlagTable | Handler<never>, second?: Handler<never>): Action {
+  const table = typeof first === 'function' ? undefined : first;
+  const handler = (typeof first === 'function' ? first : second) as Handler<unknown>;
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const options = args[args.length - 2] as Options;
+    const raw = args[args.length - 2] as Record<string, unknown>;
     const positional = args.slice(0, -2).flat() as string[];
     const context = createContext(command);
-    const outcome = await handler(context, positional, options);
+    const outcome = await handler(context, positional, table ? parseFlags(table, raw) : {});
     if (context.globals.json) process.stdout.write(`${JSON.stringify(outcome.data, null, 2)}\n`);
     // Text holds names and values from data: escaped for the terminal (colours mlship added kept).
     else if (outcome.text !== undefined && outcome.text !== '') process.stdout.write(`${escapeTerminalText(outcome.text, { keepColors: context.reporter.color.level > 0 })}\n`);

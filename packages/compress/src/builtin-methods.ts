@@ -6,7 +6,7 @@ import { decodeModel, exportLayersModel, verifyExport, type OnnxModel } from '@m
 import { foldLabelScaling, saveLayersModel, type ResolvedTrainSpec, type Tf } from '@mlship/train';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { distillLayersModel } from './distill/index.js';
-import { optionsError } from './errors.js';
+import { compressOptionsError } from './errors.js';
 import { compressionMethod, registerCompressionMethod, type CompressionMethod, type MethodContext, type MethodResult } from './methods.js';
 import { encodeSparseWeights, pruneLayersModel, type PruningSchedule } from './prune/index.js';
 import { activationsToCalibrate, calibrateRanges, convertToFloat16, quantizeDynamic, quantizeStatic } from './quantize/index.js';
@@ -23,7 +23,7 @@ export const DEFAULT_PRUNE_EPOCHS = 10;
 export const PRUNE_END_FRACTION = 0.7;
 
 function nothingToCompress() {
-  return optionsError('the model has no float32 MatMul, Gemm or Conv weights to compress', 'is it compressed already? compress the model it came from');
+  return compressOptionsError('the model has no float32 MatMul, Gemm or Conv weights to compress', 'is it compressed already? compress the model it came from');
 }
 
 function passResult(pass: GraphPassResult, details: Record<string, unknown>): MethodResult {
@@ -67,7 +67,7 @@ async function prune(context: MethodContext): Promise<MethodResult> {
   const steps = epochs * stepsPerEpoch(training);
   const given = context.settings.schedule;
   const schedule: PruningSchedule = { ...given, endStep: given.endStep ?? Math.max(given.beginStep + 1, Math.round(steps * PRUNE_END_FRACTION)) };
-  if (schedule.endStep > steps) throw optionsError(`--end-step ${schedule.endStep} is past the last fine-tuning step (${steps} = ${epochs} epochs × ${stepsPerEpoch(training)} steps)`, 'lower --end-step or raise --epochs');
+  if (schedule.endStep > steps) throw compressOptionsError(`--end-step ${schedule.endStep} is past the last fine-tuning step (${steps} = ${epochs} epochs × ${stepsPerEpoch(training)} steps)`, 'lower --end-step or raise --epochs');
   const model = await training.loadSourceModel();
   try {
     const pruned = await pruneLayersModel({
@@ -106,7 +106,7 @@ async function prune(context: MethodContext): Promise<MethodResult> {
 async function distill(context: MethodContext): Promise<MethodResult> {
   const training = await context.training();
   const { tf, spec, prepared } = training;
-  if (!prepared.classes) throw optionsError('distillation trains on the teacher\'s class probabilities; this model is a regression model', 'use prune, int8 or fp16 for regression models');
+  if (!prepared.classes) throw compressOptionsError('distillation trains on the teacher\'s class probabilities; this model is a regression model', 'use prune, int8 or fp16 for regression models');
   const student = context.settings.student ?? DEFAULT_STUDENT;
   const epochs = context.settings.epochs ?? DEFAULT_DISTILL_EPOCHS;
   const optimizer = { name: spec.optimizer.name, learningRate: context.settings.learningRate ?? spec.optimizer.learningRate * DISTILL_LEARNING_RATE_FACTOR };

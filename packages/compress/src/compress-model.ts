@@ -8,11 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, captureEnvironment, isValidAlias, parseArtifactName, type Digest } from '@mlship/core';
-import { encodeModel, openOnnxSession } from '@mlship/onnx';
+import { encodeModel, loadOnnxRuntime, MODEL_FILES, openOnnxSession } from '@mlship/onnx';
 import type { ArtifactFile } from '@mlship/registry';
 import { classificationInput, evaluatePredictions, mostProbableClasses, promoteIfPassed, scalarMetricsOf, type EvaluationMetrics } from '@mlship/train';
 import { registerBuiltinMethods } from './builtin-methods.js';
-import { compressDataError, compressFailed, optionsError } from './errors.js';
+import { compressDataError, compressFailed, compressOptionsError } from './errors.js';
 import { loadCalibrationRows, loadEvaluationData, type EvaluationData, type InputRows } from './evaluation-data.js';
 import { measureLatency, measureModelSize } from './measure/index.js';
 import { compressionMethod, registeredCompressionMethods, type CompressSettings, type EpochProgress } from './methods.js';
@@ -97,7 +97,7 @@ export function resolveSettings(given: Partial<CompressSettings> = {}): Compress
     [settings.learningRate === undefined || settings.learningRate > 0, `--learning-rate ${String(settings.learningRate)}`, 'a number > 0'],
   ];
   const bad = problems.find(([ok]) => !ok);
-  if (bad) throw optionsError(`${bad[1]} is out of range`, `give ${bad[2]}`);
+  if (bad) throw compressOptionsError(`${bad[1]} is out of range`, `give ${bad[2]}`);
   return settings;
 }
 
@@ -150,13 +150,13 @@ function predictedClasses(evaluation: EvaluationData, outputs: Float32Array): nu
 /** Pruning and distillation fine-tune the tfjs model on the training rows: refuse what lacks them before loading any data. */
 function checkTrainable(source: SourceModel, options: CompressModelOptions): void {
   if (!source.hasTfjs || !source.spec) {
-    throw optionsError(
+    throw compressOptionsError(
       `${options.method} needs the tfjs model \`mlship train\` stores; ${source.artifact.ref} has none (an imported or already compressed model)`,
       'use --method int8, int8-static or fp16 on it, or compress the model it came from',
     );
   }
   if (options.evalData !== undefined) {
-    throw optionsError(`${options.method} fine-tunes on the training data and is judged on its held-out split; --eval-data would replace it`, 'drop --eval-data');
+    throw compressOptionsError(`${options.method} fine-tunes on the training data and is judged on its held-out split; --eval-data would replace it`, 'drop --eval-data');
   }
 }
 
@@ -166,13 +166,13 @@ async function checkNameFree(registry: string, name: string, source: SourceModel
   const existing = await resolveRef(registry, `models/${name}`).catch(() => null);
   if (!existing || existing.digest === source.artifact.digest) return;
   const { readStoredFile } = await import('@mlship/train');
-  const text = await readStoredFile(registry, existing, 'signature.json').then(
+  const text = await readStoredFile(registry, existing, MODEL_FILES.signature).then(
     (bytes) => bytes.toString('utf8'),
     () => null,
   );
   const shape = (signature: { inputs?: unknown; outputs?: unknown; labels?: unknown }) => JSON.stringify([signature.inputs, signature.outputs, signature.labels ?? null]);
   if (text === null || shape(JSON.parse(text) as object) !== shape(source.signature)) {
-    throw optionsError(`models/${name} already holds a model with other inputs, outputs or labels than ${source.artifact.ref}`, 'choose another --name');
+    throw compressOptionsError(`models/${name} already holds a model with other inputs, outputs or labels than ${source.artifact.ref}`, 'choose another --name');
   }
 }
 
@@ -210,14 +210,14 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 export async function compressModel(options: CompressModelOptions): Promise<CompressModelResult> {
   registerBuiltinMethods();
   const method = compressionMethod(options.method);
-  if (!method) throw optionsError(`unknown compression method ${JSON.stringify(options.method)}`, `choose one of: ${registeredCompressionMethods().join(', ')}`);
+  if (!method) throw compressOptionsError(`unknown compression method ${JSON.stringify(options.method)}`, `choose one of: ${registeredCompressionMethods().join(', ')}`);
   if (options.promote !== undefined && !isValidAlias(options.promote)) {
     throw new MlshipError(ErrorCode.invalidRef, `bad alias "${options.promote}"`, { hint: 'an alias starts with a letter, then letters, digits, ".", "_" or "-"', exitCode: ExitCode.usage });
   }
   const maxDrop = options.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP;
-  if (!(maxDrop >= 0 && maxDrop <= 1)) throw optionsError(`--max-accuracy-drop ${maxDrop} is out of range`, 'give an absolute drop in [0, 1], e.g. 0.01 for one point');
+  if (!(maxDrop >= 0 && maxDrop <= 1)) throw compressOptionsError(`--max-accuracy-drop ${maxDrop} is out of range`, 'give an absolute drop in [0, 1], e.g. 0.01 for one point');
   const calibrationRows = options.calibrationRows ?? DEFAULT_CALIBRATION_ROWS;
-  if (!(Number.isInteger(calibrationRows) && calibrationRows >= 1)) throw optionsError(`--calibration-rows ${calibrationRows} is out of range`, 'give a whole number ≥ 1, e.g. 256');
+  if (!(Number.isInteger(calibrationRows) && calibrationRows >= 1)) throw compressOptionsError(`--calibration-rows ${calibrationRows} is out of range`, 'give a whole number ≥ 1, e.g. 256');
   const settings = resolveSettings(options.settings);
 
   options.onStage?.('load');
@@ -309,24 +309,24 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
 
     options.onStage?.('store');
     const { putArtifact } = await import('@mlship/registry');
-    const version = { ...source.signature, model: { ...source.signature.model, file: 'model.onnx' } };
+    const version = { ...source.signature, model: { ...source.signature.model, file: MODEL_FILES.onnx } };
     const predictions = {
       rows: source.heldOutRows && options.evalData === undefined ? source.heldOutRows : evaluation.actual.map((_, row) => row),
       actual: evaluation.classes ? evaluation.actual.map((index) => evaluation.classes![index]) : evaluation.actual,
       predicted: evaluation.classes && afterClasses ? afterClasses.map((index) => evaluation.classes![index]) : Array.from(afterOutputs),
     };
     const files = [
-      { name: 'model.onnx', data: bytes },
-      { name: 'signature.json', data: json(version) },
-      { name: 'metrics.json', data: json(afterMetrics) },
-      { name: 'predictions.json', data: json(predictions) },
+      { name: MODEL_FILES.onnx, data: bytes },
+      { name: MODEL_FILES.signature, data: json(version) },
+      { name: MODEL_FILES.metrics, data: json(afterMetrics) },
+      { name: MODEL_FILES.predictions, data: json(predictions) },
       { name: 'compression-report.json', data: json(report) },
       ...(result.files ?? []),
     ];
     // The train spec goes along (the student's own, else the source's) so the new version can be
     // judged on the same split when it is compressed again; not when --eval-data replaced the split.
     const spec = result.spec ?? (options.evalData === undefined ? source.spec : null);
-    if (spec) files.push({ name: 'train-spec.json', data: json(spec) });
+    if (spec) files.push({ name: MODEL_FILES.spec, data: json(spec) });
     // The Markdown names the model, not the version: the version number is taken only while storing.
     files.push({ name: 'compression-report.md', data: renderReportMarkdown(report, `models/${name}`) });
     const stored = await putArtifact({
@@ -374,6 +374,6 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
 
 /** onnxruntime-node's version, recorded in the environment facts. */
 async function onnxRuntimeVersion(): Promise<string> {
-  const ort = await import('onnxruntime-node');
+  const ort = await loadOnnxRuntime();
   return ort.env.versions.node ?? ort.env.versions.common;
 }

@@ -1,7 +1,7 @@
 /** The model a compression starts from, read through the registry API: its ONNX bytes and graph, signature, facts and train spec. */
-import { decodeModel, type OnnxModel, type Signature } from '@mlship/onnx';
+import { decodeModel, MODEL_FILES, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, type OnnxModel, type Signature } from '@mlship/onnx';
 import type { ArtifactVersion } from '@mlship/registry';
-import { readStoredFile, readStoredOnnx, resolveModelRef, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE, type ResolvedTrainSpec } from '@mlship/train';
+import { readStoredFile, readStoredOnnx, resolveModelRef, type ResolvedTrainSpec } from '@mlship/train';
 
 /** What `mlship train` records in a version's `extra.model`. */
 export interface ModelFactsRecord {
@@ -38,7 +38,7 @@ export async function loadSourceModel(registry: string, ref: string): Promise<So
   const artifact = await resolveModelRef(registry, ref);
   const { bytes, signature } = await readStoredOnnx(registry, artifact);
   const extra = artifact.metadata.extra ?? {};
-  const predictions = await readJson<{ rows?: unknown }>(registry, artifact, 'predictions.json');
+  const predictions = await readJson<{ rows?: unknown }>(registry, artifact, MODEL_FILES.predictions);
   const rows = predictions && Array.isArray(predictions.rows) && predictions.rows.every((row) => Number.isInteger(row)) ? (predictions.rows as number[]) : null;
   const dataset = extra.dataset as SourceModel['dataset'] | undefined;
   return {
@@ -47,7 +47,7 @@ export async function loadSourceModel(registry: string, ref: string): Promise<So
     onnx: decodeModel(bytes),
     signature,
     facts: (extra.model ?? {}) as ModelFactsRecord,
-    spec: await readJson<ResolvedTrainSpec>(registry, artifact, 'train-spec.json'),
+    spec: await readJson<ResolvedTrainSpec>(registry, artifact, MODEL_FILES.spec),
     heldOutRows: rows,
     dataset: dataset && typeof dataset.file === 'string' && typeof dataset.digest === 'string' ? dataset : null,
     hasTfjs: [TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE].every((name) => artifact.files.some((file) => file.name === name)),

@@ -20,7 +20,7 @@ import {
   type ResolvedTrainSpec,
   type Tf,
 } from '@mlship/train';
-import { compressDataError, optionsError } from './errors.js';
+import { compressDataError, compressOptionsError } from './errors.js';
 import type { EvaluationData } from './evaluation-data.js';
 import type { SourceModel } from './source-model.js';
 
@@ -48,7 +48,7 @@ export async function loadTrainingContext(options: {
   const spec = source.spec;
   // compressModel checks these first (checkTrainable); kept for other callers.
   if (!source.hasTfjs || !spec || !evaluation.training || !evaluation.heldOutTable) {
-    throw optionsError(`${options.method} needs a model \`mlship train\` stored, judged on its own held-out split`, 'use --method int8, int8-static or fp16, without --eval-data for this one');
+    throw compressOptionsError(`${options.method} needs a model \`mlship train\` stored, judged on its own held-out split`, 'use --method int8, int8-static or fp16, without --eval-data for this one');
   }
   const tf = await loadTfjs();
   const validationTable = 'data' in spec.validation ? evaluation.heldOutTable : undefined;

@@ -57,25 +57,52 @@ export function isMlshipError(error: unknown): error is MlshipError {
   );
 }
 
-/** Error codes shared across packages. Packages may add their own `MLSHIP_E_…` codes. */
-export const ErrorCode = {
-  usage: 'MLSHIP_E_USAGE',
-  fileNotFound: 'MLSHIP_E_FILE_NOT_FOUND',
-  invalidRef: 'MLSHIP_E_REF_INVALID',
-  refNotFound: 'MLSHIP_E_REF_NOT_FOUND',
-  registryNotFound: 'MLSHIP_E_REGISTRY_NOT_FOUND',
-  registryCorrupt: 'MLSHIP_E_REGISTRY_CORRUPT',
-  integrity: 'MLSHIP_E_INTEGRITY',
-  lockTimeout: 'MLSHIP_E_LOCK_TIMEOUT',
-  config: 'MLSHIP_E_CONFIG',
-  io: 'MLSHIP_E_IO',
-  unsafeArchive: 'MLSHIP_E_ARCHIVE_UNSAFE',
-  conflict: 'MLSHIP_E_CONFLICT',
-  remote: 'MLSHIP_E_REMOTE',
-  remoteAuth: 'MLSHIP_E_REMOTE_AUTH',
-  checkFailed: 'MLSHIP_E_CHECK_FAILED',
-  internal: 'MLSHIP_E_INTERNAL',
-} as const;
+/** One error code as docs/errors.md lists it. */
+export interface ErrorCodeInfo {
+  readonly code: `MLSHIP_E_${string}`;
+  /** The exit code every error with this code carries; a list where it depends on the case (the meaning says which). */
+  readonly exitCode: ExitCode | readonly ExitCode[];
+  /** What went wrong, in one line. */
+  readonly meaning: string;
+}
+
+/**
+ * A package's table of error codes, each with its exit code and meaning; returns the codes by key
+ * (`TrainErrorCode.spec` is `'MLSHIP_E_TRAIN_SPEC'`). `pnpm run docs` writes docs/errors.md from every
+ * `errorCodes({...})` table in a package's `src/`, read from the source, so entries must be literals;
+ * a test fails on an `MLSHIP_E_…` string that no table declares.
+ */
+export function errorCodes<const T extends Readonly<Record<string, ErrorCodeInfo>>>(table: T): { readonly [K in keyof T]: T[K]['code'] } {
+  const codes: Record<string, string> = {};
+  for (const [key, info] of Object.entries(table)) codes[key] = info.code;
+  return codes as { readonly [K in keyof T]: T[K]['code'] };
+}
+
+/** Error codes shared across packages. Packages add their own `MLSHIP_E_…` codes in tables of their own. */
+export const ErrorCode = errorCodes({
+  usage: { code: 'MLSHIP_E_USAGE', exitCode: ExitCode.usage, meaning: 'A bad flag, argument or option value; a command group without a subcommand; a path that is a directory or is in the way.' },
+  fileNotFound: { code: 'MLSHIP_E_FILE_NOT_FOUND', exitCode: ExitCode.usage, meaning: 'A file or directory the command names does not exist.' },
+  invalidRef: { code: 'MLSHIP_E_REF_INVALID', exitCode: ExitCode.usage, meaning: 'A ref or artifact name that does not parse as `<kind>/<name>[:<version> | @<alias> | @sha256:<hex>]`.' },
+  refNotFound: { code: 'MLSHIP_E_REF_NOT_FOUND', exitCode: ExitCode.usage, meaning: 'No stored version or alias answers to the ref.' },
+  registryNotFound: { code: 'MLSHIP_E_REGISTRY_NOT_FOUND', exitCode: ExitCode.usage, meaning: 'No registry at `--registry` or `MLSHIP_REGISTRY`, and no `.mlship/registry` upward from the working directory.' },
+  registryCorrupt: { code: 'MLSHIP_E_REGISTRY_CORRUPT', exitCode: ExitCode.runtime, meaning: 'The store is damaged where the command reads it: a malformed `index.json`, manifest or metadata blob.' },
+  integrity: { code: 'MLSHIP_E_INTEGRITY', exitCode: ExitCode.runtime, meaning: 'Bytes do not match their digest or size: a stored blob, a download, a file being stored.' },
+  lockTimeout: { code: 'MLSHIP_E_LOCK_TIMEOUT', exitCode: ExitCode.runtime, meaning: 'The registry lock was not acquired in time: another process holds it.' },
+  config: { code: 'MLSHIP_E_CONFIG', exitCode: ExitCode.usage, meaning: 'A configuration that does not fit: preprocessing or export settings that break their rules or do not match the model.' },
+  io: { code: 'MLSHIP_E_IO', exitCode: ExitCode.runtime, meaning: 'A file-system failure: permission denied, a read-only file system, no space left on the device.' },
+  unsafeArchive: { code: 'MLSHIP_E_ARCHIVE_UNSAFE', exitCode: ExitCode.usage, meaning: 'An archive or remote names an unsafe or invalid entry (a path out of its folder, a link, a bad name or size) and is refused.' },
+  conflict: { code: 'MLSHIP_E_CONFLICT', exitCode: [ExitCode.usage, ExitCode.runtime], meaning: 'A version that cannot be written: a ref that exists with other content, one ref twice in a source, a name past the highest version (exit 2); a blob a concurrent `registry gc` removed before the commit (exit 3).' },
+  remote: { code: 'MLSHIP_E_REMOTE', exitCode: ExitCode.runtime, meaning: 'An OCI registry could not be reached or answered with an error.' },
+  remoteAuth: { code: 'MLSHIP_E_REMOTE_AUTH', exitCode: ExitCode.usage, meaning: 'An OCI registry refused the credentials, or none were found for it.' },
+  checkFailed: { code: 'MLSHIP_E_CHECK_FAILED', exitCode: ExitCode.checkFailed, meaning: 'A check failed and nothing was stored (`data register` of data that fails its schema).' },
+  internal: { code: 'MLSHIP_E_INTERNAL', exitCode: ExitCode.runtime, meaning: 'A bug: an error mlship did not expect. Rerun with `--verbose` for the stack trace.' },
+  notBuilt: { code: 'MLSHIP_E_NOT_BUILT', exitCode: ExitCode.runtime, meaning: '`bin/mlship` found no CLI bundle: this checkout was not built (`pnpm install && pnpm run build`).' },
+});
+
+/** A usage error (`MLSHIP_E_USAGE`, exit 2): a bad flag, argument or option value that the user can fix. */
+export function usageError(message: string, hint?: string): MlshipError {
+  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
+}
 
 /**
  * Untrusted text (a name from an archive or a remote) quoted for a one-line error message: cut to `max`

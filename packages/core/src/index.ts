@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './flags.js';
 export * from './refs.js';
 export * from './hashing.js';
 export * from './atomic-fs.js';
@@ -6,6 +7,7 @@ export * from './reporter.js';
 export * from './schema.js';
 export * from './environment.js';
 export * from './streams.js';
+export * from './loopback.js';
 export * from './pii.js';
 export * from './feature-hash.js';
 export * from './terminal-text.js';

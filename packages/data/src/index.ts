@@ -8,11 +8,20 @@ export { inferSchemaFromFile, validateFile, type InferSchemaOptions, type Valida
 export { WORKER_MIN_BYTES } from './batch-profiler.js';
 export { profileFile, chartsOfProfile, toProfileBatch, FILE_PROFILE_QUANTILE_K, type ProfileFileOptions } from './profile-file.js';
 export { driftOfProfiles, type ProfileDriftOptions, type ProfileDriftReport, type ColumnDriftReport } from './profile-drift.js';
-export { loadProfileSource, DATASET_PROFILE_FILE, type ProfileSource, type LoadProfileSourceOptions } from './dataset-source.js';
 export {
-  registerDataset,
+  loadProfileSource,
+  resolveDataFile,
+  datasetDataFile,
+  DATASET_PROFILE_FILE,
   DATASET_SCHEMA_FILE,
   DATASET_REPORT_FILE,
+  type ProfileSource,
+  type LoadProfileSourceOptions,
+  type DataFile,
+  type ResolveDataFileOptions,
+} from './dataset-source.js';
+export {
+  registerDataset,
   type RegisterDatasetOptions,
   type RegisterDatasetResult,
   type DatasetFacts,

@@ -7,15 +7,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, digestFile, type PiiCounts } from '@mlship/core';
-import { DATASET_PROFILE_FILE } from './dataset-source.js';
+import { DATASET_PROFILE_FILE, DATASET_REPORT_FILE, DATASET_SCHEMA_FILE } from './dataset-source.js';
 import type { ReadTableOptions } from './readers/index.js';
 import { writeMaskedTable } from './mask-table.js';
 import { loadSchema, renderSchema } from './schema/schema-file.js';
 import type { DataSchema } from './schema/types.js';
 import { inferSchemaFromFile, validateFile, type FileValidationReport } from './validate-file.js';
-
-export const DATASET_SCHEMA_FILE = 'schema.yaml';
-export const DATASET_REPORT_FILE = 'validation.json';
 
 export interface RegisterDatasetOptions extends ReadTableOptions {
   registry: string;

@@ -1,4 +1,5 @@
-/** Runs ONNX bytes in ONNX Runtime (onnxruntime-node, loaded on first use). */
+/** Runs ONNX bytes in ONNX Runtime (onnxruntime-node, loaded on first use by `runtime.ts`). */
+import { createInferenceSession, loadOnnxRuntime } from './runtime.js';
 
 export interface FloatTensor {
   data: Float32Array;
@@ -24,8 +25,8 @@ export interface OnnxSession {
 }
 
 export async function openOnnxSession(bytes: Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(bytes, options.threads ? { intraOpNumThreads: options.threads } : {});
+  const ort = await loadOnnxRuntime();
+  const session = await createInferenceSession(bytes, options.threads ? { intraOpNumThreads: options.threads } : {});
   return {
     async run(feeds, outputs) {
       const tensors = Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, new ort.Tensor('float32', tensor.data, tensor.dims)]));
@@ -56,8 +57,7 @@ function toFloat32(data: unknown): Float32Array {
  * cannot load them. Returns the input and output names the session reports.
  */
 export async function loadOnnxModel(bytes: Uint8Array): Promise<{ inputNames: string[]; outputNames: string[] }> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await createInferenceSession(bytes);
   try {
     return { inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
   } finally {

@@ -1,5 +1,6 @@
 /** `signature.json`: what a caller needs to feed the exported model and read its output. */
 import type { OnnxValueInfo } from './model.js';
+import { MODEL_FILES } from './model-files.js';
 import type { FeatureSpec, ImageSpec } from './preprocessing.js';
 
 export const SIGNATURE_FORMAT = 'mlship.signature.v1';
@@ -32,7 +33,7 @@ export interface SignatureOptions {
 export function buildSignature(options: SignatureOptions): Signature {
   const signature: Signature = {
     format: SIGNATURE_FORMAT,
-    model: { file: options.file ?? 'model.onnx', irVersion: options.irVersion, opset: options.opset },
+    model: { file: options.file ?? MODEL_FILES.onnx, irVersion: options.irVersion, opset: options.opset },
     inputs: options.inputs,
     outputs: options.outputs,
   };

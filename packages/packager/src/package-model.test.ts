@@ -2,13 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { readStreamLimited } from '@mlship/core';
+import { readAll } from '@mlship/core';
 import { initRegistry, listArtifacts, readBlobVerified, resolveRef, tagArtifact } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
+import type { ImageConfigDocument, Descriptor, OciManifest } from '@mlship/oci';
 import { GIT, storeTestModel } from './bundle/test-fixtures.js';
 import { scanTar } from './image/tar-scan.js';
 import { makeBaseLayout } from './image/test-fixtures.js';
-import type { ImageConfigDocument, ImageDescriptor, ImageManifestDocument } from './image/types.js';
 import { defaultRuntimeFile, insecureScope, packageModel, type PackageModelOptions } from './package-model.js';
 
 const SOURCE = 'org.opencontainers.image.source';
@@ -70,7 +70,7 @@ describe('packageModel', () => {
     packageModel({ registry, ref: 'models/iris:1', target: 'cpu', base: `${host}/base:1`, insecure: true, runtimeFile, ...extra });
 
   const configOf = async (manifest: string): Promise<ImageConfigDocument> => {
-    const document = JSON.parse((await readBlobVerified(registry, manifest as `sha256:${string}`)).toString('utf8')) as ImageManifestDocument;
+    const document = JSON.parse((await readBlobVerified(registry, manifest as `sha256:${string}`)).toString('utf8')) as OciManifest;
     return JSON.parse((await readBlobVerified(registry, document.config.digest)).toString('utf8')) as ImageConfigDocument;
   };
 
@@ -103,9 +103,9 @@ describe('packageModel', () => {
     expect(labels['base.label']).toBe('yes');
     expect(labels[SOURCE]).toBeUndefined();
     expect(labels[REVISION]).toBeUndefined();
-    let index: { manifests: ImageDescriptor[] } | undefined;
+    let index: { manifests: Descriptor[] } | undefined;
     await scanTar(out, 'an archive', async (entry, stream) => {
-      if (entry.name === 'index.json') index = JSON.parse((await readStreamLimited(stream, 1 << 20, entry.name)).toString('utf8')) as typeof index;
+      if (entry.name === 'index.json') index = JSON.parse((await readAll(stream, 1 << 20, entry.name)).toString('utf8')) as typeof index;
     });
     expect(index!.manifests[0]!.annotations!['org.opencontainers.image.ref.name']).toBe('localhost/plain:2');
   }, 60_000);

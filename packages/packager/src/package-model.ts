@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
-import { isLoopbackHost, parseOciLocation, pushArtifact, putArtifact, putImage, registerWriter, resolveRef } from '@mlship/registry';
+import { ErrorCode, ExitCode, MlshipError, isLoopbackHost } from '@mlship/core';
+import { parseOciLocation, pushArtifact, putArtifact, putImage, registerWriter, resolveRef } from '@mlship/registry';
 import {
   BUNDLE_ROOT,
   DEFAULT_BUNDLE_BASES,

@@ -1,22 +1,17 @@
-import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
-import { once } from 'node:events';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
-import { ErrorCode, ExitCode, MlshipError, fsyncDir, readStreamLimited, tempPathFor, type Digest, fromFsError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, fsyncDir, readAll, tempPathFor, type Digest, fromFsError } from '@mlship/core';
+import { OCI_LAYOUT_VERSION, createTarPack, openTarExtract, writeTarEntry, type Descriptor, type OciIndex } from '@mlship/oci';
 import { hasBlob, openBlobStream, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from './blobs.js';
 import { removeUnreferencedBlobs } from './gc.js';
 import { entryFacts, parseIndex, versionEntry } from './index-file.js';
-import { OCI_LAYOUT_VERSION } from './layout.js';
 import { registerWriter } from './lock.js';
 import { MediaType } from './media-types.js';
 import { addVersions, loadIncomingEntry, type AddVersionsResult, type IncomingVersion } from './ingest.js';
 import { readManifestTree, treeBlobs } from './manifest-tree.js';
 import { resolveRef } from './resolve.js';
-import type { Descriptor, OciIndex } from './types.js';
 
 export interface ExportResult {
   out: string;
@@ -54,31 +49,13 @@ export async function exportArtifacts(options: { registry: string; refs: string[
   const handle = await open(temp, 'wx').catch((error: unknown) => {
     throw fromFsError(error, out, 'cannot write the export');
   });
-  const pack = tar.pack();
+  const pack = createTarPack();
   const written = pipeline(pack as unknown as AsyncIterable<Buffer>, handle.createWriteStream()).catch((error: unknown) => {
     throw fromFsError(error, out, 'cannot write the export');
   });
   written.catch(() => undefined); // handled where it is awaited; never an unhandled rejection
-  const addEntry = async (name: string, size: number, content: Readable | Buffer) => {
-    let entry!: ReturnType<typeof pack.entry>;
-    const finished = new Promise<void>((done, fail) => {
-      entry = pack.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (error) => (error ? fail(error) : done()));
-    });
-    if (Buffer.isBuffer(content)) entry.end(content);
-    else {
-      try {
-        for await (const chunk of content) {
-          if (!entry.write(chunk as Buffer)) await once(entry as unknown as NodeJS.EventEmitter, 'drain');
-        }
-      } catch (error) {
-        entry.destroy(error as Error);
-        throw error;
-      }
-      entry.end(undefined);
-    }
-    // A failed write ends the pack; do not wait for an entry that will never finish.
-    await Promise.race([finished, written]);
-  };
+  // A failed write ends the pack; `written` ends the wait for an entry that would never finish.
+  const addEntry = (name: string, size: number, content: Readable | Buffer) => writeTarEntry(pack, { name, size, mode: 0o644, mtime: new Date(0) }, content, written);
   let bytes = 0;
   try {
     const layout = Buffer.from(JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
@@ -153,49 +130,6 @@ export interface ImportResult extends AddVersionsResult {
 export const IMPORT_EXPANSION_RATIO = 100;
 export const IMPORT_MIN_MAX_BYTES = 1 << 30;
 
-/** Fails the stream once more than `maxBytes` have passed through it. */
-function byteCap(maxBytes: number, file: string): Transform {
-  let total = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-      total += chunk.length;
-      if (total <= maxBytes) return done(null, chunk);
-      done(
-        new MlshipError(ErrorCode.unsafeArchive, `refusing ${file}: it expands to more than ${maxBytes} bytes`, {
-          hint: 'raise the cap with --max-bytes if you trust the archive (a small gzip file that expands this far may be a decompression bomb)',
-          exitCode: ExitCode.usage,
-        }),
-      );
-    },
-  });
-}
-
-/**
- * A tar extractor reading `file`, plain or gzip (by its magic bytes); an unreadable file is a coded
- * error saying `what`. Iterate it at once: the returned promise resolves before any entry arrives
- * (entries come with later I/O), but an extra await of I/O in between could lose entries. With
- * `maxBytes`, the extractor fails with MLSHIP_E_ARCHIVE_UNSAFE once the tar (uncompressed) exceeds it.
- */
-export async function openTarExtract(file: string, what: string, options: { maxBytes?: number } = {}): Promise<tar.Extract> {
-  const head = Buffer.alloc(2);
-  try {
-    const handle = await open(file, 'r');
-    await handle.read(head, 0, 2, 0).finally(() => handle.close());
-  } catch (error) {
-    throw fromFsError(error, file, what);
-  }
-  const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
-  const extract = tar.extract();
-  const unpacked = gzipped ? source.pipe(createGunzip()) : source;
-  const input = options.maxBytes === undefined ? unpacked : unpacked.pipe(byteCap(options.maxBytes, file));
-  for (const stream of new Set([source, unpacked, input])) stream.on('error', (error: Error) => extract.destroy(error));
-  input.pipe(extract);
-  // Destroying the extractor (an early stop, an error) closes the file too.
-  extract.on('close', () => source.destroy());
-  return extract;
-}
-
 /**
  * Imports an OCI layout tarball (plain or gzip) made by `exportArtifacts`. Every blob is verified against
  * its name; entries with absolute paths, `..`, or links leaving the target are refused. All versions are
@@ -237,9 +171,9 @@ export async function importArchive(options: { registry: string; file: string; m
           continue;
         }
         if (name === 'index.json') {
-          indexBytes = await readStreamLimited(entry, MAX_DOCUMENT_BYTES, 'index.json');
+          indexBytes = await readAll(entry, MAX_DOCUMENT_BYTES, 'index.json');
         } else if (name === 'oci-layout') {
-          const layout = (await readStreamLimited(entry, 4096, 'oci-layout')).toString('utf8');
+          const layout = (await readAll(entry, 4096, 'oci-layout')).toString('utf8');
           layoutOk = /"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout);
         } else if (/^blobs\/sha256\/[0-9a-f]{64}$/.test(name)) {
           const digest: Digest = `sha256:${name.slice('blobs/sha256/'.length)}`;

@@ -15,6 +15,7 @@ import {
   type Digest,
 } from '@mlship/core';
 import { blobPath, registryPaths } from './layout.js';
+import { holdBlobs } from './lock.js';
 
 /** Chunk size for streaming blobs: large enough for throughput, small enough for bounded memory. */
 const CHUNK = 1 << 22;
@@ -133,6 +134,29 @@ async function syncFile(path: string): Promise<void> {
 
 export async function hasBlob(root: string, digest: Digest): Promise<boolean> {
   return (await stat(blobPath(root, digest)).catch(() => undefined))?.isFile() === true;
+}
+
+/** The first `length` bytes of a stored blob (fewer for a shorter one), unverified: for telling its format (gzip or not). */
+export async function readBlobHead(root: string, digest: Digest, length: number): Promise<Buffer> {
+  const handle = await open(blobPath(root, digest), 'r');
+  try {
+    const head = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(head, 0, length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether the store holds the blob (with `size` bytes, when given), for a writer in progress that will
+ * reference it instead of writing it again. It is held first (`holdBlobs`), so a `registry gc` that
+ * starts after this call keeps it until the writer ends.
+ */
+export async function reuseBlob(root: string, digest: Digest, size?: number): Promise<boolean> {
+  await holdBlobs(root, [digest]);
+  const info = await stat(blobPath(root, digest)).catch(() => undefined);
+  return info?.isFile() === true && (size === undefined || info.size === size);
 }
 
 /** Reads a small blob whole and checks its digest; a mismatch is an integrity error. */

@@ -1,7 +1,8 @@
 import { ErrorCode, ExitCode, MlshipError, validateWithSchema, type Digest } from '@mlship/core';
+import type { OciManifest } from '@mlship/oci';
 import { readBlobVerified } from './blobs.js';
 import { manifestSchema, metadataSchema } from './schemas.js';
-import type { ArtifactMetadata, OciManifest } from './types.js';
+import type { ArtifactMetadata } from './types.js';
 
 function malformed(what: string, digest: string, why: string): MlshipError {
   return new MlshipError(ErrorCode.registryCorrupt, `${what} ${digest} is malformed: ${why}`, {

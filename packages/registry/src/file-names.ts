@@ -1,5 +1,5 @@
+import type { Descriptor } from '@mlship/oci';
 import { Annotation } from './media-types.js';
-import type { Descriptor } from './types.js';
 
 /** A file name inside an artifact: relative, `/`-separated, no `.` or `..` segments, at most 255 characters. */
 const FILE_NAME = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9._+-]+(?:\/[A-Za-z0-9._+-]+)*$/;

@@ -1,11 +1,11 @@
 import { stat, unlink } from 'node:fs/promises';
 import { ErrorCode, ExitCode, MlshipError, fsyncDir, type Digest } from '@mlship/core';
+import type { Descriptor, OciIndex, OciManifest } from '@mlship/oci';
 import { listBlobs, readBlobVerified } from './blobs.js';
 import { readIndex } from './index-file.js';
 import { blobPath, registryPaths } from './layout.js';
-import { oldestLiveWriter, withRegistryLock } from './lock.js';
+import { liveWriters, withRegistryLock } from './lock.js';
 import { MediaType } from './media-types.js';
-import type { Descriptor, OciIndex, OciManifest } from './types.js';
 
 /** Blobs reachable from the index: manifests, nested indexes, configs and layers. */
 export async function reachableBlobs(root: string, index: OciIndex): Promise<Set<Digest>> {
@@ -45,7 +45,8 @@ export interface GcReport {
 
 /**
  * Removes blobs that no manifest references, and temp files left by crashed writers. Runs under the
- * registry lock; blobs written since the oldest put in progress started are kept (see lock.ts). A dry run
+ * registry lock; blobs written since the oldest put in progress started, and blobs a put in progress
+ * holds, are kept (see lock.ts). A dry run
  * changes nothing, so it takes no lock (it works on a registry another command holds, or a read-only one).
  */
 export async function gcRegistry(options: { registry: string; dryRun?: boolean }): Promise<GcReport> {
@@ -54,13 +55,15 @@ export async function gcRegistry(options: { registry: string; dryRun?: boolean }
   const dryRun = options.dryRun === true;
   const collect = async (assertHeld: () => Promise<void>): Promise<GcReport> => {
     const reachable = await reachableBlobs(root, await readIndex(root));
-    // Blobs younger than gc itself or than the oldest put in progress may be about to be referenced.
-    const cutoff = Math.min(await oldestLiveWriter(root, { removeDead: !dryRun }), started) - 1000;
+    // Blobs younger than gc itself or than the oldest put in progress, and blobs a put in progress
+    // holds, may be about to be referenced.
+    const writers = await liveWriters(root, { removeDead: !dryRun });
+    const cutoff = Math.min(writers.oldest, started) - 1000;
     const { blobs, temps } = await listBlobs(root);
     const report: GcReport = { dryRun, removed: [], bytesFreed: 0, tempFilesRemoved: 0, keptForWriters: 0 };
     for (const blob of blobs) {
       if (reachable.has(blob.digest)) continue;
-      if (blob.mtimeMs >= cutoff) {
+      if (blob.mtimeMs >= cutoff || writers.held.has(blob.digest)) {
         report.keptForWriters += 1;
         continue;
       }
@@ -82,19 +85,19 @@ export async function gcRegistry(options: { registry: string; dryRun?: boolean }
 
 /**
  * Removes those of `digests` that nothing references (what an import wrote and did not use), by gc's
- * rules and under the lock: a blob still reachable from the index, or younger than the oldest writer in
- * progress, is kept. Returns how many were removed.
+ * rules and under the lock: a blob still reachable from the index, younger than the oldest writer in
+ * progress, or held by one, is kept. Returns how many were removed.
  */
 export async function removeUnreferencedBlobs(root: string, digests: Digest[]): Promise<number> {
   if (digests.length === 0) return 0;
   return withRegistryLock(root, async (assertHeld) => {
-    const cutoff = await oldestLiveWriter(root);
+    const writers = await liveWriters(root);
     const reachable = await reachableBlobs(root, await readIndex(root));
     const doomed: Digest[] = [];
     for (const digest of new Set(digests)) {
       if (reachable.has(digest)) continue;
       const info = await stat(blobPath(root, digest)).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) doomed.push(digest);
+      if (info && info.mtimeMs < writers.oldest && !writers.held.has(digest)) doomed.push(digest);
     }
     if (doomed.length === 0) return 0;
     await assertHeld();

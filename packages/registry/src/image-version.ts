@@ -1,16 +1,15 @@
-import { isDigest, isVersionRef, type Digest } from '@mlship/core';
+import { errorCodes, ExitCode, isDigest, isVersionRef, type Digest } from '@mlship/core';
+import type { Descriptor } from '@mlship/oci';
 import type { EntryFacts } from './index-file.js';
 import { treeBlobs, treeManifests, type ManifestNode } from './manifest-tree.js';
 import { Annotation, ImageLabel } from './media-types.js';
-import type { ArtifactFile, ArtifactMetadata, Descriptor, ImageFacts, ImagePlatform, ParentLink } from './types.js';
+import type { ArtifactFile, ArtifactMetadata, ImageFacts, ImagePlatform, ParentLink } from './types.js';
 
 /** Error codes of operations on image versions. */
-export const ImageErrorCode = {
-  /** `putImage` (or an import/pull of an image) names a blob that is not in the store. */
-  incomplete: 'MLSHIP_E_IMAGE_INCOMPLETE',
-  /** The operation reads an artifact's files, and an image has none (`registry get`). */
-  unsupported: 'MLSHIP_E_IMAGE_UNSUPPORTED',
-} as const;
+export const ImageErrorCode = errorCodes({
+  incomplete: { code: 'MLSHIP_E_IMAGE_INCOMPLETE', exitCode: ExitCode.runtime, meaning: 'An image being stored (built, imported or pulled) names a blob that is not in the store.' },
+  unsupported: { code: 'MLSHIP_E_IMAGE_UNSUPPORTED', exitCode: ExitCode.usage, meaning: 'An image where files were expected: `registry get` of an image, which has no files, or an image stored under another kind in an import.' },
+});
 
 type ManifestLeaf = ReturnType<typeof treeManifests>[number];
 

@@ -10,10 +10,11 @@ import {
   writeFileAtomic,
   type ArtifactKind,
 } from '@mlship/core';
+import type { Descriptor, OciIndex } from '@mlship/oci';
 import { registryPaths } from './layout.js';
 import { Annotation, MediaType } from './media-types.js';
 import { indexSchema } from './schemas.js';
-import type { ArtifactSummary, Descriptor, OciIndex } from './types.js';
+import type { ArtifactSummary } from './types.js';
 
 function corrupt(root: string, why: string): MlshipError {
   return new MlshipError(ErrorCode.registryCorrupt, `registry index is unreadable: ${why} (${registryPaths(root).index})`, {

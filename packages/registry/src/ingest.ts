@@ -11,15 +11,16 @@ import {
   type ArtifactKind,
   type Digest,
 } from '@mlship/core';
+import { type Descriptor, isImageConfigMediaType, isIndexMediaType } from '@mlship/oci';
 import { hasBlob } from './blobs.js';
 import { readManifest, readMetadata } from './documents.js';
 import { ImageErrorCode } from './image-version.js';
 import { buildCatalog, readIndex, versionEntry, writeIndex, type EntryFacts } from './index-file.js';
 import { withRegistryLock } from './lock.js';
 import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
-import { Annotation, MediaType, isImageConfigMediaType, isIndexMediaType } from './media-types.js';
+import { Annotation, MediaType } from './media-types.js';
 import { unsafeFileNames } from './file-names.js';
-import type { Descriptor, ParentLink } from './types.js';
+import type { ParentLink } from './types.js';
 
 function hostile(source: string, what: string): MlshipError {
   return new MlshipError(ErrorCode.unsafeArchive, `${source} holds ${what}`, {

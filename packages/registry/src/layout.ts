@@ -2,11 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, writeFileAtomic, type Digest, hexOf } from '@mlship/core';
+import { OCI_LAYOUT_VERSION } from '@mlship/oci';
 import { MediaType } from './media-types.js';
 
 export const MLSHIP_DIR = '.mlship';
 export const REGISTRY_SUBDIR = 'registry';
-export const OCI_LAYOUT_VERSION = '1.0.0';
 
 /** Paths inside one registry (an OCI image layout directory). */
 export interface RegistryPaths {

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, TEMP_PREFIX, type Digest } from '@mlship/core';
 import { registryPaths } from './layout.js';
 
 /** Who holds the lock; written into the lock file when it is created. */
@@ -173,11 +173,26 @@ interface WriterRecord {
   pid: number;
   host: string;
   started: number;
+  /** Stored blobs the writer will reference although it did not write them (`holdBlobs`); gc keeps them. */
+  blobs?: Digest[];
 }
+
+/** One of this process's writers in progress: its record, rewritten (one write at a time) when it holds blobs. */
+interface OwnWriter {
+  file: string;
+  record: WriterRecord;
+  held: Set<Digest>;
+  closed: boolean;
+  writing: Promise<void>;
+}
+
+/** This process's writers in progress, by registry root. */
+const ownWriters = new Map<string, Set<OwnWriter>>();
 
 /**
  * Registers a put in progress under `<registry>/.writers/`, so that `registry gc` never deletes the
- * blobs it has written but not yet committed. Returns the function that unregisters it.
+ * blobs it has written but not yet committed, nor those it holds (`holdBlobs`). Returns the function
+ * that unregisters it.
  */
 export async function registerWriter(root: string): Promise<() => Promise<void>> {
   const dir = registryPaths(root).writers;
@@ -185,7 +200,50 @@ export async function registerWriter(root: string): Promise<() => Promise<void>>
   const file = join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const record: WriterRecord = { pid: process.pid, host: hostname(), started: Date.now() };
   await writeFile(file, JSON.stringify(record));
-  return () => unlink(file).catch(() => undefined);
+  const key = resolve(root);
+  const writer: OwnWriter = { file, record, held: new Set(), closed: false, writing: Promise.resolve() };
+  const own = ownWriters.get(key) ?? new Set<OwnWriter>();
+  own.add(writer);
+  ownWriters.set(key, own);
+  return async () => {
+    writer.closed = true;
+    own.delete(writer);
+    if (own.size === 0 && ownWriters.get(key) === own) ownWriters.delete(key);
+    await writer.writing; // a record being rewritten must not reappear after its removal
+    await unlink(file).catch(() => undefined);
+  };
+}
+
+/**
+ * Marks stored blobs as held by this process's writers in progress on `root`: blobs they will
+ * reference without writing them (a base image layer, a cached layer). `registry gc` keeps a held blob
+ * while its writer is live, however old the blob is. Without a writer in progress here, it does nothing.
+ * Best effort, like the rest of the writers registry: the commit checks under the lock that every blob
+ * it references is still there.
+ */
+export async function holdBlobs(root: string, digests: readonly Digest[]): Promise<void> {
+  const own = ownWriters.get(resolve(root));
+  if (!own) return;
+  await Promise.all(
+    [...own].map((writer) => {
+      const fresh = digests.filter((digest) => !writer.held.has(digest));
+      if (fresh.length === 0) return writer.writing;
+      for (const digest of fresh) writer.held.add(digest);
+      writer.writing = writer.writing.then(() => rewriteRecord(writer)).catch(() => undefined);
+      return writer.writing;
+    }),
+  );
+}
+
+/** Replaces a writer's record atomically (temp file, rename): gc never reads a torn one. */
+async function rewriteRecord(writer: OwnWriter): Promise<void> {
+  if (writer.closed) return;
+  const temp = join(dirname(writer.file), `${TEMP_PREFIX}${basename(writer.file)}-${randomBytes(4).toString('hex')}`);
+  await writeFile(temp, JSON.stringify({ ...writer.record, blobs: [...writer.held] }));
+  await rename(temp, writer.file).catch(async (error: unknown) => {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  });
 }
 
 function isAlive(record: WriterRecord): boolean {
@@ -198,29 +256,44 @@ function isAlive(record: WriterRecord): boolean {
   }
 }
 
+export interface LiveWriters {
+  /** The start time of the oldest live writer (Infinity when none): blobs modified after it may belong to a put in progress. */
+  oldest: number;
+  /** The blobs live writers hold (`holdBlobs`), whatever their age. */
+  held: Set<Digest>;
+}
+
 /**
- * The start time of the oldest live writer (Infinity when none). Records of dead writers are removed,
- * unless `removeDead` is false (a dry run). Blobs modified after this moment may belong to a put in progress.
+ * What the writers in progress protect from gc. Records of dead writers (and temp files of record
+ * rewrites older than a minute) are removed, unless `removeDead` is false (a dry run).
  */
-export async function oldestLiveWriter(root: string, options: { removeDead?: boolean } = {}): Promise<number> {
+export async function liveWriters(root: string, options: { removeDead?: boolean } = {}): Promise<LiveWriters> {
   const removeDead = options.removeDead !== false;
   const dir = registryPaths(root).writers;
   const names = await readdir(dir).catch(() => [] as string[]);
-  let oldest = Number.POSITIVE_INFINITY;
+  const live: LiveWriters = { oldest: Number.POSITIVE_INFINITY, held: new Set() };
   for (const name of names) {
     const file = join(dir, name);
+    if (name.startsWith(TEMP_PREFIX)) {
+      // A record being rewritten (`holdBlobs`): it becomes the record itself; an old one is litter.
+      const info = await stat(file).catch(() => undefined);
+      if (removeDead && info && Date.now() - info.mtimeMs >= 60_000) await unlink(file).catch(() => undefined);
+      continue;
+    }
     let record: WriterRecord;
     try {
       record = JSON.parse(await readFile(file, 'utf8')) as WriterRecord;
     } catch {
       // Being written right now, or torn by a crash: young ones count as live, old ones are litter.
       const info = await stat(file).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs < 60_000) oldest = Math.min(oldest, info.mtimeMs);
+      if (info && Date.now() - info.mtimeMs < 60_000) live.oldest = Math.min(live.oldest, info.mtimeMs);
       else if (removeDead) await unlink(file).catch(() => undefined);
       continue;
     }
-    if (isAlive(record)) oldest = Math.min(oldest, record.started);
-    else if (removeDead) await unlink(file).catch(() => undefined);
+    if (isAlive(record)) {
+      live.oldest = Math.min(live.oldest, record.started);
+      for (const digest of Array.isArray(record.blobs) ? record.blobs : []) if (typeof digest === 'string') live.held.add(digest);
+    } else if (removeDead) await unlink(file).catch(() => undefined);
   }
-  return oldest;
+  return live;
 }

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
+import { type Descriptor, type OciIndex, type OciManifest, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from '@mlship/oci';
 import { missingBlobError, readBlobVerified } from './blobs.js';
 import { parseJsonDocument } from './documents.js';
 import { blobPath } from './layout.js';
-import { isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { imageConfigSchema, indexSchema, manifestSchema } from './schemas.js';
-import type { Descriptor, OciIndex, OciManifest } from './types.js';
 
 /** The parts of a container image config that mlship reads (OCI image spec; Docker's has the same shape). */
 export interface ImageConfig {

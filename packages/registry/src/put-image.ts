@@ -1,10 +1,10 @@
-import { ErrorCode, ExitCode, MlshipError, isDigest, isValidName, versionRef, type Digest } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, isDigest, isValidName, versionRef, usageError, type Digest } from '@mlship/core';
+import { isIndexMediaType, isManifestMediaType } from '@mlship/oci';
 import { hasBlob } from './blobs.js';
 import { ImageErrorCode } from './image-version.js';
 import { buildCatalog, latestVersion, nameKey, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
-import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 
 export interface PutImageOptions {
   registry: string;
@@ -26,10 +26,6 @@ export interface PutImageResult {
   size: number;
   /** True when the latest version of the name already is this image: no version was added. */
   reused: boolean;
-}
-
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
 }
 
 /** The error for an image naming a blob the store lacks (the builder did not write it, or gc removed it). */
@@ -57,13 +53,13 @@ export async function putImage(options: PutImageOptions): Promise<PutImageResult
     });
   }
   if (!isManifestMediaType(manifest.mediaType) && !isIndexMediaType(manifest.mediaType)) {
-    throw usage(`${manifest.mediaType} is neither an image manifest nor an image index`, 'pass the OCI image manifest or image index media type');
+    throw usageError(`${manifest.mediaType} is neither an image manifest nor an image index`, 'pass the OCI image manifest or image index media type');
   }
   if (!isDigest(manifest.digest) || !Number.isInteger(manifest.size) || manifest.size < 0) {
-    throw usage(`bad descriptor for image ${name}: ${manifest.digest} (${manifest.size} bytes)`, 'pass the digest and size writeBlob returned');
+    throw usageError(`bad descriptor for image ${name}: ${manifest.digest} (${manifest.size} bytes)`, 'pass the digest and size writeBlob returned');
   }
   if (options.created !== undefined && Number.isNaN(Date.parse(options.created))) {
-    throw usage(`bad creation time "${options.created}"`, 'pass an ISO 8601 time, e.g. 2026-01-31T12:00:00.000Z');
+    throw usageError(`bad creation time "${options.created}"`, 'pass an ISO 8601 time, e.g. 2026-01-31T12:00:00.000Z');
   }
 
   const unregister = await registerWriter(root);
@@ -74,7 +70,7 @@ export async function putImage(options: PutImageOptions): Promise<PutImageResult
       missing: (digest, what) => incompleteImage(manifest.digest, digest, what),
     });
     if (!isImageTree(tree)) {
-      throw usage(`${manifest.digest} is not a container image: no manifest under it has an image config`, 'store other artifacts with putArtifact');
+      throw usageError(`${manifest.digest} is not a container image: no manifest under it has an image config`, 'store other artifacts with putArtifact');
     }
     const blobs = treeBlobs(tree);
     return await withRegistryLock(root, async (assertHeld) => {

@@ -18,13 +18,14 @@ import {
   type EnvironmentFacts,
   type GitFacts,
 } from '@mlship/core';
+import type { Descriptor, OciManifest } from '@mlship/oci';
 import { hasBlob, writeBlob, type BlobSource } from './blobs.js';
 import { fileNamesProblem } from './file-names.js';
 import { buildCatalog, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { Annotation, MediaType, artifactTypeOf } from './media-types.js';
 import { findVersionEntry } from './resolve.js';
-import type { ArtifactFile, ArtifactMetadata, Descriptor, OciManifest, ParentLink } from './types.js';
+import type { ArtifactFile, ArtifactMetadata, ParentLink } from './types.js';
 
 /** A file to store: from a path on disk, or from bytes or a stream with the name to give it. */
 export type FileInput =

@@ -8,12 +8,13 @@ import {
   type ArtifactRef,
   type Digest,
 } from '@mlship/core';
+import { type Descriptor, type OciIndex, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from '@mlship/oci';
 import { readManifest, readMetadata } from './documents.js';
 import { buildCatalog, entryFacts, nameKey, readIndex, summarize, type Catalog } from './index-file.js';
 import { describeImage } from './image-version.js';
 import { readManifestTree } from './manifest-tree.js';
-import { Annotation, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from './media-types.js';
-import type { ArtifactSummary, ArtifactVersion, Descriptor, OciIndex } from './types.js';
+import { Annotation } from './media-types.js';
+import type { ArtifactSummary, ArtifactVersion } from './types.js';
 
 function notFound(text: string, hint: string): MlshipError {
   return new MlshipError(ErrorCode.refNotFound, `no artifact ${text} in the registry`, { hint, exitCode: ExitCode.usage });

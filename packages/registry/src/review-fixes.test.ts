@@ -21,8 +21,8 @@ import { putArtifact } from './put.js';
 import { pullArtifact } from './remote/pull.js';
 import { pushArtifact } from './remote/push.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import type { Descriptor } from './types.js';
 import { caught } from '@mlship/test-utils';
+import type { Descriptor } from '@mlship/oci';
 import { tempRegistry } from './test-helpers.js';
 import { verifyRegistry } from './verify.js';
 

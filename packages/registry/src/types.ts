@@ -1,31 +1,5 @@
 import type { ArtifactKind, Digest, EnvironmentFacts, GitFacts } from '@mlship/core';
 
-export interface Descriptor {
-  mediaType: string;
-  digest: Digest;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-  /** On the entries of an image index: the platform the manifest is for. */
-  platform?: { os: string; architecture: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] };
-}
-
-export interface OciIndex {
-  schemaVersion: 2;
-  mediaType?: string;
-  manifests: Descriptor[];
-  annotations?: Record<string, string>;
-}
-
-export interface OciManifest {
-  schemaVersion: 2;
-  mediaType?: string;
-  artifactType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-  annotations?: Record<string, string>;
-}
-
 export interface ParentLink {
   /** The parent as a version ref, e.g. `datasets/iris:1`. */
   ref: string;

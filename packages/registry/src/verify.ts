@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Digest } from '@mlship/core';
+import { type Descriptor, type OciIndex, type OciManifest, isImageConfigMediaType, isIndexMediaType } from '@mlship/oci';
 import { hashStoredBlob, listBlobs, MAX_DOCUMENT_BYTES } from './blobs.js';
 import { parseJsonDocument } from './documents.js';
 import { entryFacts, parseIndex } from './index-file.js';
 import { unsafeFileNames } from './file-names.js';
 import { readOciLayoutVersion, registryPaths, blobPath } from './layout.js';
-import { MediaType, isImageConfigMediaType, isIndexMediaType } from './media-types.js';
+import { Annotation, MediaType } from './media-types.js';
 import { imageConfigSchema, indexSchema, manifestSchema, metadataSchema } from './schemas.js';
-import type { ArtifactMetadata, Descriptor, OciIndex, OciManifest } from './types.js';
+import type { ArtifactMetadata } from './types.js';
 
 export type ProblemKind =
   | 'corrupt-blob'
@@ -162,7 +163,7 @@ export async function verifyRegistry(options: {
   const walked = new Set<string>();
   for (const entry of index?.manifests ?? []) {
     const facts = entryFacts(entry);
-    const ref = facts ? `${facts.kind}/${facts.name}:${facts.alias ?? facts.version}` : entry.annotations?.['org.opencontainers.image.ref.name'];
+    const ref = facts ? `${facts.kind}/${facts.name}:${facts.alias ?? facts.version}` : entry.annotations?.[Annotation.refName];
     if (walked.has(`${entry.digest}|${ref}`)) continue;
     walked.add(`${entry.digest}|${ref}`);
     await walk(entry, ref);

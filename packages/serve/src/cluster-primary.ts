@@ -16,7 +16,7 @@ import { HttpError, ServeErrorCode, serveError } from './errors.js';
 import { loadModelDirs, type AdminRequest, type AdminResponse, type RepositorySummary } from './model-manager.js';
 import type { ResolvedOptions, ServeEvent } from './options.js';
 import type { TrafficSplit, VersionSummary } from './repository.js';
-import type { RunningServer } from './server.js';
+import type { RunningServer } from './running-server.js';
 
 const START_TIMEOUT_MS = 120_000;
 const ADMIN_TIMEOUT_MS = 300_000;

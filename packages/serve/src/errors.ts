@@ -1,18 +1,13 @@
 /** Coded errors of the serve package, and the HTTP error every route answers with `{"error": message}`. */
-import { ExitCode, maskPii, MlshipError } from '@mlship/core';
+import { errorCodes, ExitCode, maskPii, MlshipError } from '@mlship/core';
 
-export const ServeErrorCode = {
-  /** A model directory that cannot be served: missing files, a bad model.json or signature.json. */
-  modelDir: 'MLSHIP_E_SERVE_MODEL_DIR',
-  /** ONNX Runtime could not load the model, or its warm-up run failed. */
-  modelLoad: 'MLSHIP_E_SERVE_MODEL_LOAD',
-  /** The address is taken or not allowed. */
-  listen: 'MLSHIP_E_SERVE_LISTEN',
-  /** Bad server options (flags, split, token file, TLS files). */
-  options: 'MLSHIP_E_SERVE_OPTIONS',
-  /** A worker process failed to start. */
-  worker: 'MLSHIP_E_SERVE_WORKER',
-} as const;
+export const ServeErrorCode = errorCodes({
+  modelDir: { code: 'MLSHIP_E_SERVE_MODEL_DIR', exitCode: ExitCode.usage, meaning: 'A model directory that cannot be served: missing files, a bad `model.json` or `signature.json`, versions that clash.' },
+  modelLoad: { code: 'MLSHIP_E_SERVE_MODEL_LOAD', exitCode: [ExitCode.usage, ExitCode.runtime], meaning: 'ONNX Runtime could not load the model or its warm-up run failed (exit 2), or onnxruntime-node itself cannot be loaded (exit 3).' },
+  listen: { code: 'MLSHIP_E_SERVE_LISTEN', exitCode: ExitCode.usage, meaning: 'The address is taken or not allowed.' },
+  options: { code: 'MLSHIP_E_SERVE_OPTIONS', exitCode: ExitCode.usage, meaning: 'Bad server options: flags, the traffic split, the token file, the TLS files, the prediction log directory.' },
+  worker: { code: 'MLSHIP_E_SERVE_WORKER', exitCode: [ExitCode.usage, ExitCode.runtime], meaning: 'A worker process failed to start (exit 3), or its script cannot be found because mlship was not built (exit 2).' },
+});
 
 export function serveError(code: string, message: string, hint: string, exitCode: ExitCode = ExitCode.usage, cause?: unknown): MlshipError {
   return new MlshipError(code, message, { hint, exitCode, ...(cause === undefined ? {} : { cause }) });

@@ -11,14 +11,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MLSHIP_VERSION } from '@mlship/core';
+import { isLoopbackHost, MLSHIP_VERSION } from '@mlship/core';
 import { TokenCheck } from './auth.js';
 import type { RunOutputs } from './batcher.js';
 import { describeValue, HttpError } from './errors.js';
 import { V1Job, V2Job, type HttpJob, type JobHost } from './infer-jobs.js';
 import type { ServeMetrics, VersionMetrics } from './metrics.js';
 import type { AdminRequest, AdminResponse, ModelManager } from './model-manager.js';
-import { isLoopbackHost, type ResolvedOptions, type ServeEvent } from './options.js';
+import type { ResolvedOptions, ServeEvent } from './options.js';
 import { logPredictions } from './prediction-record.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { TrafficSplit } from './repository.js';

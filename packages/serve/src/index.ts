@@ -3,8 +3,10 @@ export type { ModelDir, ModelSignature, FeatureSpec, NumericFeatureSpec, Categor
 export { createSession, loadOrt, providersFor, SERVE_TARGETS } from './session.js';
 export type { ModelSession, SessionOptions, ServeTarget, ValueSpec } from './session.js';
 export { startServer, handleSignals } from './server.js';
-export type { RunningServer } from './server.js';
-export { DEFAULTS, parseServeArgs, parseSplit, readTokenFile, resolveOptions, RUNTIME_USAGE } from './options.js';
+export type { RunningServer } from './running-server.js';
+export { DEFAULTS, resolveOptions } from './options.js';
+export { parseServeArgs, parseSplit, readTokenFile, runtimeUsage, serveFlags, serveOptionsOf } from './flags.js';
+export type { ServeFlagOptions, ServeFlagTable } from './flags.js';
 export type { ServeOptions, ServeEvent, ResolvedOptions } from './options.js';
 export type { RepositorySummary, AdminRequest, AdminResponse } from './model-manager.js';
 export type { TrafficSplit, VersionSummary } from './repository.js';

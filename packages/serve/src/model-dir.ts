@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, ExitCode, isMlshipError, MlshipError } from '@mlship/core';
+import { MODEL_FILES, SERVED_MODEL_FILE } from '@mlship/onnx/model-files';
 import { isTensorType } from './datatypes.js';
 import { ServeErrorCode, serveError } from './errors.js';
 import { createSession, type ModelSession, type SessionOptions, type ValueSpec } from './session.js';
@@ -86,13 +87,13 @@ export async function loadModelDir(dir: string): Promise<ModelDir> {
   }
   if (!info.isDirectory()) throw unreachable(dir, 'is not a directory');
   const [bytes, signatureBytes, metaBytes] = await withTimeout(
-    (async () => [await readRegular(dir, 'model.onnx', MAX_MODEL_BYTES), await readRegular(dir, 'signature.json', MAX_JSON_BYTES), await readRegular(dir, 'model.json', MAX_JSON_BYTES)] as const)(),
+    (async () => [await readRegular(dir, MODEL_FILES.onnx, MAX_MODEL_BYTES), await readRegular(dir, MODEL_FILES.signature, MAX_JSON_BYTES), await readRegular(dir, SERVED_MODEL_FILE, MAX_JSON_BYTES)] as const)(),
     READ_TIMEOUT_MS,
     () => unreachable(dir, `was not read within ${READ_TIMEOUT_MS / 1000} s`),
   );
   if (!bytes) throw unreachable(dir, 'has no model.onnx', 'export the model with `mlship model export` or `mlship registry get`');
-  const signature = signatureBytes ? parseSignature(dir, parseJson(dir, 'signature.json', signatureBytes)) : undefined;
-  const meta = metaBytes ? parseMeta(dir, parseJson(dir, 'model.json', metaBytes)) : {};
+  const signature = signatureBytes ? parseSignature(dir, parseJson(dir, MODEL_FILES.signature, signatureBytes)) : undefined;
+  const meta = metaBytes ? parseMeta(dir, parseJson(dir, SERVED_MODEL_FILE, metaBytes)) : {};
   const name = meta.name ?? (basename(path).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'model');
   if (!MODEL_NAME.test(name)) throw invalid(dir, `gives no usable model name ("${name}")`, 'write a model.json with {"name": "iris", "version": 1}');
   const onnxDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -1,10 +1,9 @@
-/** Server options, their defaults and checks, and `parseServeArgs` for the runtime entry (flags as `mlship serve`). */
-import { readFileSync } from 'node:fs';
+/** Server options, their defaults and checks (the flags that set them are in flags.ts). */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
-import { ExitCode } from '@mlship/core';
-import { hashToken, parseTokens } from './auth.js';
+import { ExitCode, isLoopbackHost } from '@mlship/core';
+import { hashToken } from './auth.js';
 import { ServeErrorCode, serveError } from './errors.js';
+import { checkSplitShape } from './flags.js';
 import type { TrafficSplit } from './repository.js';
 import { SERVE_TARGETS, type ServeTarget } from './session.js';
 
@@ -197,11 +196,6 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   return resolved;
 }
 
-/** Loopback addresses: a server there is reachable from this machine only. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /** An admin API asked for (--admin) that could not be on: refused at start rather than answering 403 to every call. */
 function checkAdmin(options: ResolvedOptions): void {
   if (options.adminApi !== 'on' || options.adminTokenHashes.length > 0) return;
@@ -217,146 +211,4 @@ function checkHashes(name: string, hashes: string[] | undefined): string[] {
     if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) throw bad(`${name} holds a value that is not a SHA-256 hex digest (64 hex characters)`, 'give tokens instead, or their SHA-256 hex digests');
   }
   return hashes.map((hash) => hash.toLowerCase());
-}
-
-function checkSplitShape(split: TrafficSplit): void {
-  const entries = Object.entries(split);
-  if (entries.length === 0 || !entries.every(([version, weight]) => /^\d+$/.test(version) && typeof weight === 'number' && Number.isFinite(weight) && weight >= 0) || !entries.some(([, w]) => w > 0)) {
-    throw bad(`bad traffic split ${JSON.stringify(split)}`, 'give VERSION=WEIGHT pairs, e.g. --split 1=90,2=10');
-  }
-}
-
-/** `1=90,2=10` → {"1": 90, "2": 10}. */
-export function parseSplit(text: string): TrafficSplit {
-  const split: TrafficSplit = {};
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d+)\s*[=:]\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!match) throw bad(`bad --split "${text}"`, 'give VERSION=WEIGHT pairs, e.g. --split 1=90,2=10');
-    split[String(Number(match[1]))] = Number(match[2]);
-  }
-  checkSplitShape(split);
-  return split;
-}
-
-/** Reads a token file (one token per line, `#` comments); coded errors for a missing, unreadable or empty file. */
-export function readTokenFile(path: string, what = 'token file'): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw bad(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'give a readable file with one token per line');
-  }
-  const tokens = parseTokens(text);
-  if (tokens.length === 0) throw bad(`the ${what} ${path} holds no token`, 'put one token per line; blank lines and # comments are ignored');
-  return tokens;
-}
-
-export function parseNumberFlag(flag: string, value: string | undefined, kind: 'integer' | 'number' = 'integer'): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  const ok = value.trim() !== '' && Number.isFinite(number) && (kind === 'number' || Number.isSafeInteger(number));
-  if (!ok) throw bad(`${flag} needs ${kind === 'integer' ? 'an integer' : 'a number'}, got "${value}"`, `see --help`);
-  return number;
-}
-
-export function parseWorkersFlag(value: string | undefined): number | 'auto' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'auto') return 'auto';
-  return parseNumberFlag('--workers', value);
-}
-
-export const RUNTIME_USAGE = `usage: serve-runtime MODEL_DIR [MODEL_DIR...] [--host H] [--port P] [--workers N|auto]
-  [--target cpu|gpu|edge] [--threads N] [--inter-op-threads N] [--max-batch-size N] [--max-queue-delay-us N]
-  [--no-batching] [--max-queue N] [--max-queue-elements N] [--timeout-ms N] [--max-body-bytes N]
-  [--body-timeout-ms N] [--drain-timeout-ms N] [--max-connections N] [--token-file F] [--admin-token-file F]
-  [--tls-key F --tls-cert F] [--log-dir D] [--log-sample F] [--log-max-bytes N] [--log-max-files N]
-  [--split 1=90,2=10] [--seed N] [--admin | --no-admin]
-env: MLSHIP_HOST, MLSHIP_PORT, MLSHIP_TARGET, MLSHIP_WORKERS, MLSHIP_TOKEN_FILE, MLSHIP_ADMIN_TOKEN_FILE, MLSHIP_LOG_DIR`;
-
-/** The flags of the runtime entry (and of `mlship serve`, which passes them on), as node:util parseArgs takes them. */
-export const SERVE_FLAGS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  workers: { type: 'string' },
-  target: { type: 'string' },
-  threads: { type: 'string' },
-  'inter-op-threads': { type: 'string' },
-  'max-batch-size': { type: 'string' },
-  'max-queue-delay-us': { type: 'string' },
-  'no-batching': { type: 'boolean' },
-  'max-queue': { type: 'string' },
-  'max-queue-elements': { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'max-body-bytes': { type: 'string' },
-  'body-timeout-ms': { type: 'string' },
-  'drain-timeout-ms': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'token-file': { type: 'string' },
-  'admin-token-file': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'log-dir': { type: 'string' },
-  'log-sample': { type: 'string' },
-  'log-max-bytes': { type: 'string' },
-  'log-max-files': { type: 'string' },
-  split: { type: 'string' },
-  seed: { type: 'string' },
-  admin: { type: 'boolean' },
-  'no-admin': { type: 'boolean' },
-} as const;
-
-/** The runtime entry's arguments (model directories and flags) with the MLSHIP_* environment fallbacks. */
-export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): { options: ServeOptions; help: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...SERVE_FLAGS,
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw bad((error as Error).message, RUNTIME_USAGE.split('\n')[0]!);
-  }
-  const v = parsed.values;
-  if (v.help) return { options: { models: [] }, help: true };
-  const tokenFile = v['token-file'] ?? env.MLSHIP_TOKEN_FILE;
-  const adminTokenFile = v['admin-token-file'] ?? env.MLSHIP_ADMIN_TOKEN_FILE;
-  if ((v['tls-key'] === undefined) !== (v['tls-cert'] === undefined)) throw bad('--tls-key and --tls-cert go together', 'give both PEM files');
-  const options: ServeOptions = { models: parsed.positionals };
-  const set = <K extends keyof ServeOptions>(key: K, value: ServeOptions[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set('host', v.host ?? env.MLSHIP_HOST);
-  set('port', parseNumberFlag('--port', v.port ?? env.MLSHIP_PORT));
-  set('workers', parseWorkersFlag(v.workers ?? env.MLSHIP_WORKERS));
-  set('target', (v.target ?? env.MLSHIP_TARGET) as ServeTarget | undefined);
-  set('intraOpThreads', parseNumberFlag('--threads', v.threads));
-  set('interOpThreads', parseNumberFlag('--inter-op-threads', v['inter-op-threads']));
-  set('maxBatchSize', parseNumberFlag('--max-batch-size', v['max-batch-size']));
-  set('maxQueueDelayMicros', parseNumberFlag('--max-queue-delay-us', v['max-queue-delay-us']));
-  if (v['no-batching']) options.batching = false;
-  set('maxQueueRows', parseNumberFlag('--max-queue', v['max-queue']));
-  set('maxQueueElements', parseNumberFlag('--max-queue-elements', v['max-queue-elements']));
-  set('maxConnections', parseNumberFlag('--max-connections', v['max-connections']));
-  set('timeoutMs', parseNumberFlag('--timeout-ms', v['timeout-ms']));
-  set('maxBodyBytes', parseNumberFlag('--max-body-bytes', v['max-body-bytes']));
-  set('bodyTimeoutMs', parseNumberFlag('--body-timeout-ms', v['body-timeout-ms']));
-  set('drainTimeoutMs', parseNumberFlag('--drain-timeout-ms', v['drain-timeout-ms']));
-  if (tokenFile !== undefined && tokenFile !== '') options.tokens = readTokenFile(tokenFile);
-  if (adminTokenFile !== undefined && adminTokenFile !== '') options.adminTokens = readTokenFile(adminTokenFile, 'admin token file');
-  if (v['tls-key'] !== undefined && v['tls-cert'] !== undefined) options.tls = { keyFile: v['tls-key'], certFile: v['tls-cert'] };
-  set('logDir', v['log-dir'] ?? (env.MLSHIP_LOG_DIR || undefined));
-  set('logSample', parseNumberFlag('--log-sample', v['log-sample'], 'number'));
-  set('logMaxBytes', parseNumberFlag('--log-max-bytes', v['log-max-bytes']));
-  set('logMaxFiles', parseNumberFlag('--log-max-files', v['log-max-files']));
-  if (v.split !== undefined) options.trafficSplit = parseSplit(v.split);
-  set('seed', parseNumberFlag('--seed', v.seed));
-  if (v.admin && v['no-admin']) throw bad('--admin and --no-admin contradict each other', 'give one of them');
-  if (v.admin) options.adminApi = true;
-  if (v['no-admin']) options.adminApi = false;
-  return { options, help: false };
 }

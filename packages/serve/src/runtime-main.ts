@@ -11,7 +11,8 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isMlshipError } from '@mlship/core';
 import { isClusterWorker, runWorker } from './cluster-worker.js';
-import { parseServeArgs, RUNTIME_USAGE, type ServeEvent } from './options.js';
+import { parseServeArgs, runtimeUsage } from './flags.js';
+import type { ServeEvent } from './options.js';
 import { startServer } from './server.js';
 
 function printEvent(event: ServeEvent): void {
@@ -24,7 +25,7 @@ export async function runtimeMain(argv: string[]): Promise<number> {
   try {
     const { options, help } = parseServeArgs(argv);
     if (help) {
-      process.stdout.write(`${RUNTIME_USAGE}\n`);
+      process.stdout.write(`${runtimeUsage()}\n`);
       return 0;
     }
     // With workers, this very script is the worker script (also when bundled into one file).

@@ -1,30 +1,23 @@
 /**
- * ONNX Runtime sessions: onnxruntime-node is imported on first use (it is native and heavy), and
- * execution providers follow the target: `gpu` tries CUDA first and falls back to the CPU when the
- * session cannot be created with it (the fallback is reported, not hidden).
+ * ONNX Runtime sessions: onnxruntime-node is imported on first use (`@mlship/onnx/runtime`: it is
+ * native and heavy, and its own log lines stay off stderr, which holds JSON lines), and execution
+ * providers follow the target: `gpu` tries CUDA first and falls back to the CPU when the session
+ * cannot be created with it (the fallback is reported, not hidden).
  */
 import type { InferenceSession } from 'onnxruntime-node';
 import { ExitCode } from '@mlship/core';
+import { createInferenceSession, loadedOnnxRuntime, loadOnnxRuntime, type Ort } from '@mlship/onnx/runtime';
 import { isTensorType, type TensorType } from './datatypes.js';
 import { ServeErrorCode, serveError } from './errors.js';
 
-export type Ort = typeof import('onnxruntime-node');
+export type { Ort };
 export type ServeTarget = 'cpu' | 'gpu' | 'edge';
 export const SERVE_TARGETS: readonly ServeTarget[] = ['cpu', 'gpu', 'edge'];
 
-let ortModule: Ort | undefined;
-
-/** The onnxruntime-node module, loaded once. */
+/** The onnxruntime-node module, loaded once; MLSHIP_E_SERVE_MODEL_LOAD (exit 3) when it cannot be. */
 export async function loadOrt(): Promise<Ort> {
-  if (ortModule) return ortModule;
   try {
-    const loaded = (await import('onnxruntime-node')) as Ort & { default?: Ort };
-    // The CommonJS module may arrive as a namespace with a default export, depending on the loader.
-    ortModule = typeof loaded.InferenceSession === 'function' ? loaded : (loaded.default ?? loaded);
-    // ONNX Runtime would print its own (coloured, multi-line) log lines on stderr, e.g. when CUDA is
-    // missing; its errors reach us as exceptions instead, and stderr stays JSON lines.
-    ortModule.env.logLevel = 'fatal';
-    return ortModule;
+    return await loadOnnxRuntime();
   } catch (error) {
     throw serveError(ServeErrorCode.modelLoad, `cannot load onnxruntime-node: ${(error as Error).message}`, 'install onnxruntime-node 1.30 beside mlship', ExitCode.runtime, error);
   }
@@ -32,8 +25,7 @@ export async function loadOrt(): Promise<Ort> {
 
 /** The module once a session exists (the request path never awaits the import). */
 export function ort(): Ort {
-  if (!ortModule) throw new Error('onnxruntime-node is not loaded yet');
-  return ortModule;
+  return loadedOnnxRuntime();
 }
 
 export interface SessionOptions {
@@ -69,7 +61,7 @@ export function providersFor(target: ServeTarget): string[] {
 }
 
 export async function createSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<ModelSession> {
-  const runtime = await loadOrt();
+  await loadOrt();
   const target = options.target ?? 'cpu';
   const base: InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads ?? 1,
@@ -82,13 +74,13 @@ export async function createSession(bytes: Uint8Array, options: SessionOptions =
   let fallback: string | undefined;
   let session: InferenceSession;
   try {
-    session = await runtime.InferenceSession.create(bytes, { ...base, executionProviders: providers });
+    session = await createInferenceSession(bytes, { ...base, executionProviders: providers });
   } catch (error) {
     if (target !== 'gpu') throw loadError(error);
     fallback = `CUDA is not available (${firstLine(error)}); running on the CPU`;
     providers.splice(0, providers.length, 'cpu');
     try {
-      session = await runtime.InferenceSession.create(bytes, { ...base, executionProviders: providers });
+      session = await createInferenceSession(bytes, { ...base, executionProviders: providers });
     } catch (cpuError) {
       throw loadError(cpuError);
     }

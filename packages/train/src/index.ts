@@ -1,4 +1,7 @@
 /** @mlship/train: tfjs training from a spec, backend resolution, evaluation and model cards. */
+// The built-in training backends register in the backend table here, at the package entry.
+import './backend/builtin-backends.js';
+
 export { TrainErrorCode, ModelErrorCode } from './errors.js';
 
 // Specs
@@ -46,9 +49,11 @@ export { weightsDigest } from './weights-digest.js';
 export * from './evaluate/index.js';
 
 // Train, evaluate, export and store (what `mlship train` runs)
-export { trainAndStore, scalarMetricsOf, promoteIfPassed, MODEL_FILES, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+export { trainAndStore, scalarMetricsOf, promoteIfPassed, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+/** The stored model's file names live beside the signature format in @mlship/onnx. */
+export { MODEL_FILES, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '@mlship/onnx';
 export { resolveTrainingData, type TrainingData } from './store/training-data.js';
-export { saveLayersModel, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
+export { saveLayersModel } from './store/save-tfjs-model.js';
 export { evaluateHeldOut, DEFAULT_STORE_IMPORTANCE_REPEATS, type HeldOutEvaluation, type EvaluateHeldOutOptions } from './store/evaluate-held-out.js';
 
 // Models in the registry: import an ONNX file, evaluate a stored model, export its files

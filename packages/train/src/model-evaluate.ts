@@ -11,7 +11,7 @@ import { ExitCode, MlshipError, type Digest } from '@mlship/core';
 import { runOnnxModel } from '@mlship/onnx';
 import { numberOfCell, textOfCell } from './dataset/cells.js';
 import { columnCells, loadTable, type Table } from './dataset/load-table.js';
-import { dataError } from './errors.js';
+import { trainDataError } from './errors.js';
 import { classificationInput, featureColumns, inputDims, inputError, inputRows, type ModelFacts } from './model-inputs.js';
 import { encodeLabels } from './evaluate/class-labels.js';
 import { evaluatePredictions } from './evaluate/evaluate-predictions.js';
@@ -66,8 +66,8 @@ export interface EvaluateModelResult {
 
 function labelOf(options: EvaluateModelOptions, facts: ModelFacts, table: Table): string {
   const label = options.label ?? (typeof facts.label === 'string' ? facts.label : undefined);
-  if (label === undefined) throw dataError('the model records no label column', 'pass --label COLUMN');
-  if (!table.columns.includes(label)) throw dataError(`the data has no label column ${JSON.stringify(label)}`, `its columns: ${table.columns.join(', ')}`);
+  if (label === undefined) throw trainDataError('the model records no label column', 'pass --label COLUMN');
+  if (!table.columns.includes(label)) throw trainDataError(`the data has no label column ${JSON.stringify(label)}`, `its columns: ${table.columns.join(', ')}`);
   return label;
 }
 
@@ -104,7 +104,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     let groupValues: unknown[] | undefined;
     if (options.groupBy !== undefined) {
       const index = table.columns.indexOf(options.groupBy);
-      if (index < 0) throw dataError(`--group-by ${JSON.stringify(options.groupBy)}: no such column in the data`, `choose one of: ${table.columns.join(', ')}`);
+      if (index < 0) throw trainDataError(`--group-by ${JSON.stringify(options.groupBy)}: no such column in the data`, `choose one of: ${table.columns.join(', ')}`);
       groupValues = columnCells(table, index);
     }
 
@@ -119,7 +119,7 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       if (outputs.length !== count) throw inputError(`the output has ${outputs.length / count} values per row; a regression model gives one`, 'name the classes with `model import --label-names` for a classifier');
       const actual = labelCells.map((cell, r) => {
         const value = numberOfCell(cell);
-        if (value === undefined) throw dataError(`line ${table.lines[r]}: the label ${label} is missing or not a number`, 'drop rows without a label before evaluating');
+        if (value === undefined) throw trainDataError(`line ${table.lines[r]}: the label ${label} is missing or not a number`, 'drop rows without a label before evaluating');
         return value;
       });
       evaluation = { task: 'regression', actual, predicted: outputs };

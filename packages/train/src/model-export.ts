@@ -7,10 +7,9 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fromFsError, isMlshipError, makeDirectory, type Digest } from '@mlship/core';
+import { MODEL_FILES, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '@mlship/onnx';
 import { ModelErrorCode, modelFileError } from './errors.js';
-import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from './store/save-tfjs-model.js';
 import { resolveModelRef, writeStoredFile } from './store/stored-model.js';
-import { MODEL_FILES } from './train-and-store.js';
 
 export const EXPORT_FORMATS = ['onnx', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -6,10 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ExitCode, MlshipError, digestOf, fromFsError, parseArtifactName, type Digest } from '@mlship/core';
-import { OnnxErrorCode, SIGNATURE_FORMAT, buildSignature, decodeModel, loadOnnxModel, type OnnxModel, type OnnxValueInfo, type Signature } from '@mlship/onnx';
+import { MODEL_FILES, OnnxErrorCode, SIGNATURE_FORMAT, buildSignature, decodeModel, loadOnnxModel, type OnnxModel, type OnnxValueInfo, type Signature } from '@mlship/onnx';
 import type { ArtifactFile } from '@mlship/registry';
 import { ModelErrorCode, modelFileError } from './errors.js';
-import { MODEL_FILES } from './train-and-store.js';
 
 export interface ImportModelOptions {
   registry: string;

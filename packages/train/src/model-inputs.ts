@@ -7,7 +7,7 @@ import { quoteDataValue, type MlshipError } from '@mlship/core';
 import { featureRow, type FeatureSpec, type OnnxValueInfo, type Signature } from '@mlship/onnx';
 import { numberOfCell, textOfCell } from './dataset/cells.js';
 import type { Table } from './dataset/load-table.js';
-import { ModelErrorCode, dataError, modelFileError } from './errors.js';
+import { ModelErrorCode, trainDataError, modelFileError } from './errors.js';
 import type { EvaluationInput } from './evaluate/evaluation-types.js';
 import { mostProbableClasses } from './evaluate/probability-matrix.js';
 
@@ -51,7 +51,7 @@ export function inputDims(input: OnnxValueInfo, count: number, width: number): n
 export function inputRows(table: Table, features: FeatureSpec[]): Float32Array {
   const positions = features.map((feature) => {
     const index = table.columns.indexOf(feature.name);
-    if (index < 0) throw dataError(`the data has no column ${JSON.stringify(feature.name)}, which the model takes`, `its columns: ${table.columns.join(', ')}`);
+    if (index < 0) throw trainDataError(`the data has no column ${JSON.stringify(feature.name)}, which the model takes`, `its columns: ${table.columns.join(', ')}`);
     return index;
   });
   const out = new Float32Array(table.rows.length * features.length);
@@ -63,7 +63,7 @@ export function inputRows(table: Table, features: FeatureSpec[]): Float32Array {
         record[feature.name] = textOfCell(cell) ?? null;
       } else {
         const value = numberOfCell(cell);
-        if (value === undefined) throw dataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${quoteDataValue(cell)})`, 'drop or fill rows with missing feature values before evaluating');
+        if (value === undefined) throw trainDataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${quoteDataValue(cell)})`, 'drop or fill rows with missing feature values before evaluating');
         record[feature.name] = value;
       }
     });

@@ -6,11 +6,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { ErrorCode, ExitCode, MlshipError, captureEnvironment, digestOf, isValidAlias, parseArtifactName, type Digest } from '@mlship/core';
-import { exportLayersModel, verifyExport } from '@mlship/onnx';
+import { ErrorCode, ExitCode, MlshipError, captureEnvironment, digestOf, isValidAlias, parseArtifactName, readAll, type Digest } from '@mlship/core';
+import { exportLayersModel, MODEL_FILES, verifyExport } from '@mlship/onnx';
 import type { ArtifactFile, ArtifactVersion } from '@mlship/registry';
 import { columnCells, loadTable, type Table } from './dataset/load-table.js';
-import { dataError } from './errors.js';
+import { trainDataError } from './errors.js';
 import { evaluateGates, type GateReport } from './evaluate/gate-evaluate.js';
 import { planGates, type GatePlan } from './evaluate/gate-plan.js';
 import type { EvaluationMetrics } from './evaluate/evaluation-types.js';
@@ -27,17 +27,6 @@ import { resolveTrainingData } from './store/training-data.js';
 import { loadTfjs } from './tfjs.js';
 import { trainModel, type TrainModelResult } from './train-model.js';
 import { weightsDigest } from './weights-digest.js';
-
-/** Files of a stored model version (besides `tfjs/model.json` and `tfjs/weights.bin`). */
-export const MODEL_FILES = {
-  onnx: 'model.onnx',
-  signature: 'signature.json',
-  metrics: 'metrics.json',
-  predictions: 'predictions.json',
-  cardMarkdown: 'model-card.md',
-  cardJson: 'model-card.json',
-  spec: 'train-spec.json',
-} as const;
 
 export interface TrainAndStoreOptions {
   /** The registry root. */
@@ -137,10 +126,9 @@ async function baselineMetrics(root: string, baseline: ArtifactVersion): Promise
   if (baseline.files.some((file) => file.name === MODEL_FILES.metrics)) {
     const { openArtifactFile } = await import('@mlship/registry');
     const { stream } = await openArtifactFile(root, baseline, MODEL_FILES.metrics);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const bytes = await readAll(stream);
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      return JSON.parse(bytes.toString('utf8')) as unknown;
     } catch {
       // fall back to the metadata
     }
@@ -150,7 +138,7 @@ async function baselineMetrics(root: string, baseline: ArtifactVersion): Promise
 
 function groupValues(table: Table, column: string, rows: readonly number[]): unknown[] {
   const index = table.columns.indexOf(column);
-  if (index < 0) throw dataError(`--group-by ${JSON.stringify(column)}: no such column in the data`, `choose one of: ${table.columns.join(', ')}`);
+  if (index < 0) throw trainDataError(`--group-by ${JSON.stringify(column)}: no such column in the data`, `choose one of: ${table.columns.join(', ')}`);
   const cells = columnCells(table, index);
   return rows.map((row) => cells[row] ?? null);
 }
@@ -204,7 +192,7 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
     });
     const { heldOut } = trained;
     if (!heldOut || heldOut.count === 0) {
-      throw dataError('no held-out rows to evaluate the model on', 'hold out rows with validation.split > 0 in the spec, or give validation.data');
+      throw trainDataError('no held-out rows to evaluate the model on', 'hold out rows with validation.split > 0 in the spec, or give validation.data');
     }
     const tf = await loadTfjs();
     const classes = trained.labels;

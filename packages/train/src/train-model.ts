@@ -5,11 +5,12 @@
 import type { Cell, ColumnType, ReadTableOptions } from '@mlship/data';
 import type { FeatureSpec, PreprocessingSpec } from '@mlship/onnx';
 import type { LayersModel } from '@tensorflow/tfjs';
+import './backend/builtin-backends.js';
 import { resolveBackend, type BackendChoice } from './backend/training-backend.js';
 import { classWeightsFor } from './dataset/class-weights.js';
 import { columnCells, loadTable, type Table } from './dataset/load-table.js';
 import { prepareData, type PreparedData } from './dataset/prepare-data.js';
-import { dataError } from './errors.js';
+import { trainDataError } from './errors.js';
 import { fitEpochs, type BatchEvent, type EpochEvent, type EpochRecord } from './fit/fit-epochs.js';
 import { foldLabelScaling } from './fit/fold-label-scaling.js';
 import { buildModel } from './model/build-model.js';
@@ -93,7 +94,7 @@ async function tableOf(data: string | Table, options: ReadTableOptions | undefin
 
 function labelCells(table: Table, label: string): Cell[] {
   const index = table.columns.indexOf(label);
-  if (index < 0) throw dataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label });
+  if (index < 0) throw trainDataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label });
   return columnCells(table, index);
 }
 
@@ -108,11 +109,11 @@ function settleSpec(options: TrainModelOptions, table: Table): { spec: ResolvedT
   let settled: { spec: ResolvedTrainSpec; task: TaskInference; excluded: TrainModelResult['excluded'] };
   if (options.spec) {
     const spec = { ...options.spec, ...overrides };
-    if (spec.label === undefined) throw dataError('no label column given', 'set label in the spec or pass --label COLUMN');
+    if (spec.label === undefined) throw trainDataError('no label column given', 'set label in the spec or pass --label COLUMN');
     const task = spec.task ? { task: spec.task, reason: 'set in the spec' } : inferTask(labelCells(table, spec.label), spec.label, options.labelType);
     settled = { spec: resolveTrainSpec(spec, { task: task.task, rows: table.rows.length }), task, excluded: [] };
   } else {
-    if (options.label === undefined) throw dataError('no label column given', 'pass --label COLUMN, or a spec that names the label');
+    if (options.label === undefined) throw trainDataError('no label column given', 'pass --label COLUMN, or a spec that names the label');
     const base = defaultTrainSpec({ table, label: options.label, ...(options.labelType ? { labelType: options.labelType } : {}) });
     const spec = resolveTrainSpec({ label: options.label, exclude: base.spec.exclude, ...overrides }, { task: base.task.task, rows: table.rows.length });
     settled = { spec, task: base.task, excluded: base.excluded };
@@ -139,7 +140,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
 
   const prepared = prepareData({ table, spec, ...(validationTable ? { validationTable } : {}) });
   if (spec.earlyStopping?.monitor.startsWith('val_') && !prepared.validation) {
-    throw dataError(`early stopping monitors ${spec.earlyStopping.monitor}, but no validation rows are left`, 'hold out rows (validation.split), or monitor loss');
+    throw trainDataError(`early stopping monitors ${spec.earlyStopping.monitor}, but no validation rows are left`, 'hold out rows (validation.split), or monitor loss');
   }
   const classWeight = prepared.classes && spec.classWeights ? classWeightsFor(spec.classWeights, prepared.classes, prepared.train.labels) : undefined;
   const prepareDone = performance.now();

@@ -1,14 +1,12 @@
-import { Option, type Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import type { Command } from 'commander';
+import { defineFlags, ExitCode, numberFlag, parseNumber, usageError as usage } from '@mlship/core';
 import type { ColumnDriftReport, DriftMethod, ProfileSource } from '@mlship/data';
-import { collect, handle } from '../context.js';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
 import { table } from '../render.js';
+import { DELIMITER_FLAG } from './shared-flags.js';
 
 const METHODS: readonly DriftMethod[] = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'];
-
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
 
 /** Parses repeated `[COLUMN=]VALUE` flags into a per-column map; a bare VALUE sets the default (`*`). */
 export function perColumnFlags<T>(flag: string, pairs: string[], parse: (value: string, pair: string) => T): Record<string, T> {
@@ -28,12 +26,36 @@ function parseMethod(value: string, pair: string): DriftMethod {
 }
 
 function parseThreshold(value: string, pair: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw usage(`bad --threshold "${pair}"`, 'a threshold is a number ≥ 0, e.g. --threshold 0.1 or --threshold age=0.2');
-  return number;
+  return parseNumber(value, '--threshold', { min: 0, message: () => `bad --threshold "${pair}"`, hint: 'a threshold is a number ≥ 0, e.g. --threshold 0.1 or --threshold age=0.2' });
 }
 
-const listOf = (text: string | undefined) => (text === undefined ? [] : text.split(',').map((name) => name.trim()).filter((name) => name !== ''));
+const listOf = (text: string) => text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+
+const driftFlags = () =>
+  defineFlags({
+    methods: {
+      flag: '--method <[column=]method>',
+      description: `test for a column, or for all (repeatable): ${METHODS.join(', ')}`,
+      repeatable: true,
+      parse: (pairs: string[], flag: string) => perColumnFlags(flag, pairs, parseMethod),
+    },
+    thresholds: {
+      flag: '--threshold <[column=]value>',
+      description: 'drift threshold for a column, or for all (repeatable)',
+      repeatable: true,
+      parse: (pairs: string[], flag: string) => perColumnFlags(flag, pairs, parseThreshold),
+    },
+    columns: { flag: '--columns <list>', description: 'compare only these columns (comma-separated)', parse: listOf },
+    exclude: { flag: '--exclude <list>', description: 'leave these columns out (comma-separated)', parse: listOf },
+    share: {
+      flag: '--drift-share <share>',
+      description: 'dataset drift when at least this share of columns drifts',
+      default: '0.5',
+      parse: numberFlag({ above: 0, max: 1, message: (value, flag) => `bad ${flag} "${value}"`, hint: 'a share is a number in (0, 1], e.g. 0.5' }),
+    },
+    failOn: { flag: '--fail-on <what>', description: 'exit 1 when this drifts', choices: ['dataset', 'column', 'never'], default: 'dataset' },
+    delimiter: DELIMITER_FLAG,
+  });
 
 const formatScore = (value: number | null) => (value === null ? 'n/a' : value === 0 || Math.abs(value) >= 1e-3 ? value.toFixed(4) : value.toExponential(2));
 
@@ -42,18 +64,13 @@ function describe(source: ProfileSource): string {
 }
 
 export function registerDataDrift(data: Command): void {
-  data
+  const flags = driftFlags();
+  const command = data
     .command('drift')
     .description('per-column and dataset drift between a reference and current data (files, profiles or datasets)')
     .argument('<reference>', 'data file, profile JSON (`data profile --out`) or dataset ref (datasets/NAME[:N|@alias])')
-    .argument('<current>', 'data file, profile JSON or dataset ref')
-    .option('--method <[column=]method>', `test for a column, or for all (repeatable): ${METHODS.join(', ')}`, collect, [])
-    .option('--threshold <[column=]value>', 'drift threshold for a column, or for all (repeatable)', collect, [])
-    .option('--columns <list>', 'compare only these columns (comma-separated)')
-    .option('--exclude <list>', 'leave these columns out (comma-separated)')
-    .option('--drift-share <share>', 'dataset drift when at least this share of columns drifts', '0.5')
-    .addOption(new Option('--fail-on <what>', 'exit 1 when this drifts').choices(['dataset', 'column', 'never']).default('dataset'))
-    .option('--delimiter <char>', 'CSV delimiter, or "auto"')
+    .argument('<current>', 'data file, profile JSON or dataset ref');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -72,51 +89,37 @@ Examples:
   $ mlship data drift ref.parquet cur.parquet --method psi --threshold age=0.2 --exclude id`,
     )
     .action(
-      handle<{ method: string[]; threshold: string[]; columns?: string; exclude?: string; driftShare: string; failOn: 'dataset' | 'column' | 'never'; delimiter?: string }>(
-        async (context, [referenceArg, currentArg], options) => {
-          const methods = perColumnFlags('--method', options.method, parseMethod);
-          const thresholds = perColumnFlags('--threshold', options.threshold, parseThreshold);
-          const share = Number(options.driftShare);
-          if (!(share > 0 && share <= 1)) throw usage(`bad --drift-share "${options.driftShare}"`, 'a share is a number in (0, 1], e.g. 0.5');
-          const { loadProfileSource, driftOfProfiles } = await import('@mlship/data');
-          const sourceOptions = {
-            ...(options.delimiter !== undefined ? { read: { delimiter: options.delimiter } } : {}),
-            registry: () => context.registry(),
-          };
-          const reference = await loadProfileSource(referenceArg!, sourceOptions);
-          const current = await loadProfileSource(currentArg!, sourceOptions);
-          const report = driftOfProfiles(reference.profile, current.profile, {
-            methods,
-            thresholds,
-            columns: listOf(options.columns),
-            exclude: listOf(options.exclude),
-            share,
-          });
-          const strip = ({ profile: _profile, ...rest }: ProfileSource) => rest;
-          const data = { reference: strip(reference), current: strip(current), ...report };
-          const c = context.reporter.color;
-          const verdict = (column: ColumnDriftReport) => (column.score === null ? c.yellow('untested') : column.drifted ? c.red('DRIFT') : c.green('ok'));
-          const rows = report.columns.map((column) => [
-            column.column,
-            column.method,
-            formatScore(column.score),
-            String(column.threshold),
-            formatScore(column.psi),
-            `${verdict(column)}${column.exact ? '' : ' ~'}`,
-          ]);
-          const { dataset } = report;
-          const lines = [
-            `reference: ${describe(reference)}, ${report.referenceRows} rows; current: ${describe(current)}, ${report.currentRows} rows`,
-            table(['COLUMN', 'METHOD', 'SCORE', 'THRESHOLD', 'PSI', 'VERDICT'], rows),
-          ];
-          for (const { column, reason } of report.skipped) lines.push(c.dim(`skipped ${column}: ${reason}`));
-          if (report.columns.some((column) => !column.exact)) lines.push(c.dim('~ estimated from sketches (large data)'));
-          lines.push(
-            `${dataset.drifted ? c.red('DATASET DRIFT') : c.green('NO DATASET DRIFT')}: ${dataset.driftedColumns.length} of ${dataset.columnCount} columns drifted (share ${dataset.driftedShare.toFixed(2)}, threshold ${dataset.share})`,
-          );
-          const fails = options.failOn === 'dataset' ? dataset.drifted : options.failOn === 'column' ? dataset.driftedColumns.length > 0 : false;
-          return { data, text: lines.join('\n'), exitCode: fails ? ExitCode.checkFailed : ExitCode.ok };
-        },
-      ),
+      handle(flags, async (context, [referenceArg, currentArg], options) => {
+        const { failOn, delimiter, ...drift } = options;
+        const { loadProfileSource, driftOfProfiles } = await import('@mlship/data');
+        const sourceOptions = { read: { delimiter }, registry: () => context.registry() };
+        const reference = await loadProfileSource(referenceArg!, sourceOptions);
+        const current = await loadProfileSource(currentArg!, sourceOptions);
+        const report = driftOfProfiles(reference.profile, current.profile, drift);
+        const strip = ({ profile: _profile, ...rest }: ProfileSource) => rest;
+        const data = { reference: strip(reference), current: strip(current), ...report };
+        const c = context.reporter.color;
+        const verdict = (column: ColumnDriftReport) => (column.score === null ? c.yellow('untested') : column.drifted ? c.red('DRIFT') : c.green('ok'));
+        const rows = report.columns.map((column) => [
+          column.column,
+          column.method,
+          formatScore(column.score),
+          String(column.threshold),
+          formatScore(column.psi),
+          `${verdict(column)}${column.exact ? '' : ' ~'}`,
+        ]);
+        const { dataset } = report;
+        const lines = [
+          `reference: ${describe(reference)}, ${report.referenceRows} rows; current: ${describe(current)}, ${report.currentRows} rows`,
+          table(['COLUMN', 'METHOD', 'SCORE', 'THRESHOLD', 'PSI', 'VERDICT'], rows),
+        ];
+        for (const { column, reason } of report.skipped) lines.push(c.dim(`skipped ${column}: ${reason}`));
+        if (report.columns.some((column) => !column.exact)) lines.push(c.dim('~ estimated from sketches (large data)'));
+        lines.push(
+          `${dataset.drifted ? c.red('DATASET DRIFT') : c.green('NO DATASET DRIFT')}: ${dataset.driftedColumns.length} of ${dataset.columnCount} columns drifted (share ${dataset.driftedShare.toFixed(2)}, threshold ${dataset.share})`,
+        );
+        const fails = failOn === 'dataset' ? dataset.drifted : failOn === 'column' ? dataset.driftedColumns.length > 0 : false;
+        return { data, text: lines.join('\n'), exitCode: fails ? ExitCode.checkFailed : ExitCode.ok };
+      }),
     );
 }

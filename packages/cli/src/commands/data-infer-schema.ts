@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
-import { writeFileAtomic, fromFsError } from '@mlship/core';
+import { defineFlags, writeFileAtomic, fromFsError } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
+import { DELIMITER_FLAG } from './shared-flags.js';
+
+const inferSchemaFlags = () =>
+  defineFlags({
+    label: { flag: '--label <column>', description: 'the label column (inferred as a category; class balance recorded)' },
+    out: { flag: '--out <schema.yaml>', description: 'write the schema here instead of printing it' },
+    delimiter: DELIMITER_FLAG,
+  });
 
 export function registerDataInferSchema(data: Command): void {
-  data
+  const flags = inferSchemaFlags();
+  const command = data
     .command('infer-schema')
     .description('infer an editable schema (types, bounds, categories, nulls, uniqueness) from a data file')
-    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed')
-    .option('--label <column>', 'the label column (inferred as a category; class balance recorded)')
-    .option('--out <schema.yaml>', 'write the schema here instead of printing it')
-    .option('--delimiter <char>', 'CSV delimiter, or "auto"')
+    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -24,26 +32,22 @@ Examples:
   $ mlship data infer-schema events.jsonl.gz --json`,
     )
     .action(
-      handle<{ label?: string; out?: string; delimiter?: string }>(async (context, [file], options) => {
+      handle(flags, async (context, [file], { out, ...infer }) => {
         const { describePiiCounts, inferSchemaFromFile, renderSchema } = await import('@mlship/data');
-        const inferred = await inferSchemaFromFile({
-          file: file!,
-          ...(options.label !== undefined ? { label: options.label } : {}),
-          ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-        });
+        const inferred = await inferSchemaFromFile({ file: file!, ...infer });
         for (const [column, counts] of Object.entries(inferred.pii)) {
           context.reporter.warn(`column "${column}" holds personal data (${describePiiCounts(counts)}): marked pii, no values of it written; training leaves it out`);
         }
         const yaml = renderSchema(inferred.schema);
-        if (options.out !== undefined) {
-          await writeFileAtomic(options.out, yaml).catch((error: unknown) => {
-            throw fromFsError(error, options.out!, 'cannot write the schema');
+        if (out !== undefined) {
+          await writeFileAtomic(out, yaml).catch((error: unknown) => {
+            throw fromFsError(error, out, 'cannot write the schema');
           });
         }
         const columns = Object.keys(inferred.schema.columns).length;
         return {
-          data: { file: inferred.file, rows: inferred.rows, out: options.out ?? null, schema: inferred.schema, pii: inferred.pii },
-          text: options.out !== undefined ? `wrote ${options.out}: ${columns} columns from ${inferred.rows} rows` : yaml.trimEnd(),
+          data: { file: inferred.file, rows: inferred.rows, out: out ?? null, schema: inferred.schema, pii: inferred.pii },
+          text: out !== undefined ? `wrote ${out}: ${columns} columns from ${inferred.rows} rows` : yaml.trimEnd(),
         };
       }),
     );

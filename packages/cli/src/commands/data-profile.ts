@@ -1,15 +1,23 @@
 import type { Command } from 'commander';
-import { fromFsError, writeFileAtomic } from '@mlship/core';
+import { defineFlags, fromFsError, writeFileAtomic } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { table } from '../render.js';
+import { DELIMITER_FLAG } from './shared-flags.js';
+
+const profileFlags = () =>
+  defineFlags({
+    out: { flag: '--out <profile.json>', description: 'write the profile (mergeable JSON) here' },
+    delimiter: DELIMITER_FLAG,
+  });
 
 export function registerDataProfile(data: Command): void {
-  data
+  const flags = profileFlags();
+  const command = data
     .command('profile')
     .description('profile every column (counts, nulls, moments, quantiles, distinct count, top values, histogram)')
-    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed')
-    .option('--out <profile.json>', 'write the profile (mergeable JSON) here')
-    .option('--delimiter <char>', 'CSV delimiter, or "auto"')
+    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -21,12 +29,12 @@ Examples:
   $ mlship data profile train.csv.gz --out train-profile.json`,
     )
     .action(
-      handle<{ out?: string; delimiter?: string }>(async (_context, [file], options) => {
+      handle(flags, async (_context, [file], { out, ...read }) => {
         const { profileFile } = await import('@mlship/data');
-        const profile = await profileFile({ file: file!, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) });
-        if (options.out !== undefined) {
-          await writeFileAtomic(options.out, `${JSON.stringify(profile)}\n`).catch((error: unknown) => {
-            throw fromFsError(error, options.out!, 'cannot write the profile');
+        const profile = await profileFile({ file: file!, ...read });
+        if (out !== undefined) {
+          await writeFileAtomic(out, `${JSON.stringify(profile)}\n`).catch((error: unknown) => {
+            throw fromFsError(error, out, 'cannot write the profile');
           });
         }
         const fmt = (value: number | null | undefined) => (value === null || value === undefined ? '' : Number(value.toPrecision(6)).toString());
@@ -42,7 +50,7 @@ Examples:
           column.kind === 'categorical' ? column.topValues.slice(0, 3).map((v) => `${String(v.value)} (${v.count})`).join(', ') : '',
         ]);
         const text = [`${profile.rowCount} rows`, table(['COLUMN', 'KIND', 'NULLS', 'DISTINCT', 'MIN', 'MEAN', 'SD', 'MAX', 'TOP'], rows)];
-        if (options.out !== undefined) text.push(`wrote ${options.out}`);
+        if (out !== undefined) text.push(`wrote ${out}`);
         return { data: profile, text: text.join('\n') };
       }),
     );

@@ -1,22 +1,29 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
-import { collect, handle } from '../context.js';
+import { defineFlags } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
 import { keyValues, shortDigest } from '../render.js';
-import { parseLabels } from './registry-put.js';
+import { artifactName, DELIMITER_FLAG, META_FLAG } from './shared-flags.js';
+
+const registerFlags = () =>
+  defineFlags({
+    name: { flag: '--name <name>', description: 'dataset name; the new version is datasets/NAME:N', required: true, parse: artifactName('datasets', 'iris') },
+    schema: { flag: '--schema <schema.yaml>', description: 'schema to validate against (default: inferred from the file)' },
+    label: { flag: '--label <column>', description: 'label column, for an inferred schema (class balance)' },
+    allowInvalid: { flag: '--allow-invalid', description: 'store the dataset even when an error-level check fails (marked failed)' },
+    keepPii: { flag: '--keep-pii', description: 'store the file as it is even when it holds personal data (default: a masked copy)' },
+    parents: { flag: '--parent <ref>', description: 'an artifact this dataset derives from (repeatable)', repeatable: true },
+    labels: META_FLAG,
+    delimiter: DELIMITER_FLAG,
+  });
 
 export function registerDataRegister(data: Command): void {
-  data
+  const flags = registerFlags();
+  const command = data
     .command('register')
     .description('validate, profile and store a dataset as datasets/NAME:N')
-    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed')
-    .requiredOption('--name <name>', 'dataset name; the new version is datasets/NAME:N')
-    .option('--schema <schema.yaml>', 'schema to validate against (default: inferred from the file)')
-    .option('--label <column>', 'label column, for an inferred schema (class balance)')
-    .option('--allow-invalid', 'store the dataset even when an error-level check fails (marked failed)')
-    .option('--keep-pii', 'store the file as it is even when it holds personal data (default: a masked copy)')
-    .option('--parent <ref>', 'an artifact this dataset derives from (repeatable)', collect, [])
-    .option('--meta <key=value>', 'a label to record (repeatable)', collect, [])
-    .option('--delimiter <char>', 'CSV delimiter, or "auto"')
+    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -34,52 +41,35 @@ Examples:
   $ mlship data drift datasets/iris:1 new.csv`,
     )
     .action(
-      handle<{ name: string; schema?: string; label?: string; allowInvalid?: boolean; keepPii?: boolean; parent: string[]; meta: string[]; delimiter?: string }>(
-        async (context, [file], options) => {
-          const { kind, name } = parseArtifactName(`datasets/${options.name}`);
-          if (kind !== 'datasets') throw new MlshipError(ErrorCode.usage, `bad --name "${options.name}"`, { hint: 'give a bare name, e.g. --name iris', exitCode: ExitCode.usage });
-          const labels = parseLabels(options.meta);
-          const { describePiiCounts, registerDataset } = await import('@mlship/data');
-          const registry = await context.registry();
-          const bar = context.reporter.progress('storing', 'bytes');
-          try {
-            const result = await registerDataset({
-              registry,
-              file: file!,
-              name,
-              ...(options.schema !== undefined ? { schema: options.schema } : {}),
-              ...(options.label !== undefined ? { label: options.label } : {}),
-              ...(options.allowInvalid ? { allowInvalid: true } : {}),
-              ...(options.keepPii ? { keepPii: true } : {}),
-              ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
-              parents: options.parent,
-              labels,
-              onProgress: (event) => bar.update(event.bytes, event.totalBytes),
-            });
-            bar.stop();
-            const { dataset } = result;
-            const c = context.reporter.color;
-            if (dataset.pii) {
-              const found = Object.entries(dataset.pii.columns).map(([column, counts]) => `${column}: ${describePiiCounts(counts)}`).join('; ');
-              if (dataset.pii.masked) context.reporter.warn(`personal data found (${found}): stored a masked copy, the values replaced by placeholders`);
-              else context.reporter.warn(`personal data found (${found}): stored as it is (--keep-pii)`);
-            }
-            const text = [
-              `${result.ref} ${result.digest}`,
-              keyValues([
-                ['status', result.status === 'ok' ? c.green('ok') : c.red('failed (stored with --allow-invalid)')],
-                ['rows', String(dataset.rows)],
-                ['columns', dataset.columns.join(', ')],
-                ['file', `${dataset.file} ${shortDigest(dataset.digest)}`],
-                ['schema', dataset.schema],
-                ['checks', `${dataset.validation.errors} error(s), ${dataset.validation.warnings} warning(s)${dataset.validation.failed.length > 0 ? `: ${dataset.validation.failed.join(', ')}` : ''}`],
-              ]),
-            ].join('\n');
-            return { data: result, text };
-          } finally {
-            bar.stop();
+      handle(flags, async (context, [file], options) => {
+        const { describePiiCounts, registerDataset } = await import('@mlship/data');
+        const registry = await context.registry();
+        const bar = context.reporter.progress('storing', 'bytes');
+        try {
+          const result = await registerDataset({ registry, file: file!, ...options, onProgress: (event) => bar.update(event.bytes, event.totalBytes) });
+          bar.stop();
+          const { dataset } = result;
+          const c = context.reporter.color;
+          if (dataset.pii) {
+            const found = Object.entries(dataset.pii.columns).map(([column, counts]) => `${column}: ${describePiiCounts(counts)}`).join('; ');
+            if (dataset.pii.masked) context.reporter.warn(`personal data found (${found}): stored a masked copy, the values replaced by placeholders`);
+            else context.reporter.warn(`personal data found (${found}): stored as it is (--keep-pii)`);
           }
-        },
-      ),
+          const text = [
+            `${result.ref} ${result.digest}`,
+            keyValues([
+              ['status', result.status === 'ok' ? c.green('ok') : c.red('failed (stored with --allow-invalid)')],
+              ['rows', String(dataset.rows)],
+              ['columns', dataset.columns.join(', ')],
+              ['file', `${dataset.file} ${shortDigest(dataset.digest)}`],
+              ['schema', dataset.schema],
+              ['checks', `${dataset.validation.errors} error(s), ${dataset.validation.warnings} warning(s)${dataset.validation.failed.length > 0 ? `: ${dataset.validation.failed.join(', ')}` : ''}`],
+            ]),
+          ].join('\n');
+          return { data: result, text };
+        } finally {
+          bar.stop();
+        }
+      }),
     );
 }

@@ -1,20 +1,28 @@
-import { Option, type Command } from 'commander';
-import { ExitCode, fromFsError, writeFileAtomic } from '@mlship/core';
+import type { Command } from 'commander';
+import { defineFlags, ExitCode, fromFsError, writeFileAtomic } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
+import { DELIMITER_FLAG } from './shared-flags.js';
+
+const validateFlags = () =>
+  defineFlags({
+    schema: { flag: '--schema <schema.yaml>', description: 'the schema to check against (see `data infer-schema`)', required: true },
+    against: { flag: '--against <file>', description: 'report rows also present in this file (train/test leakage)' },
+    junit: { flag: '--junit <file.xml>', description: 'also write a JUnit XML report (one test case per check)' },
+    report: { flag: '--report <file.html>', description: 'also write a self-contained HTML report' },
+    profileOut: { flag: '--profile-out <profile.json>', description: 'also write the data profile, computed in the same pass' },
+    failOn: { flag: '--fail-on <level>', description: 'the lowest severity that fails the run', choices: ['error', 'warning'], default: 'error' },
+    skipPii: { flag: '--no-pii', description: 'skip personal-data detection', parse: (pii: boolean) => (pii ? undefined : true) },
+    delimiter: DELIMITER_FLAG,
+  });
 
 export function registerDataValidate(data: Command): void {
-  data
+  const flags = validateFlags();
+  const command = data
     .command('validate')
     .description('check every row and the dataset as a whole against a schema; exit 1 when a check fails')
-    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed')
-    .requiredOption('--schema <schema.yaml>', 'the schema to check against (see `data infer-schema`)')
-    .option('--against <file>', 'report rows also present in this file (train/test leakage)')
-    .option('--junit <file.xml>', 'also write a JUnit XML report (one test case per check)')
-    .option('--report <file.html>', 'also write a self-contained HTML report')
-    .option('--profile-out <profile.json>', 'also write the data profile, computed in the same pass')
-    .addOption(new Option('--fail-on <level>', 'the lowest severity that fails the run').choices(['error', 'warning']).default('error'))
-    .option('--no-pii', 'skip personal-data detection')
-    .option('--delimiter <char>', 'CSV delimiter, or "auto"')
+    .argument('<file>', 'CSV, TSV, JSONL or Parquet, optionally gzip-compressed');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -28,42 +36,34 @@ Examples:
   $ mlship data validate data.csv --schema schema.yaml --json | jq '.checks[] | select(.status=="fail")'`,
     )
     .action(
-      handle<{ schema: string; against?: string; junit?: string; report?: string; profileOut?: string; failOn: 'error' | 'warning'; pii: boolean; delimiter?: string }>(
-        async (context, [file], options) => {
-          const dataApi = await import('@mlship/data');
-          const wantProfile = options.report !== undefined || options.profileOut !== undefined;
-          const { profile, ...report } = await dataApi.validateFile({
-            file: file!,
-            ...(wantProfile ? { profile: true as const } : {}),
-            schema: options.schema,
-            ...(options.against !== undefined ? { against: options.against } : {}),
-            ...(options.pii === false ? { skipPii: true } : {}),
-            ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+      handle(flags, async (context, [file], options) => {
+        const { junit, report: reportFile, profileOut, failOn, ...check } = options;
+        const dataApi = await import('@mlship/data');
+        const wantProfile = reportFile !== undefined || profileOut !== undefined;
+        const { profile, ...report } = await dataApi.validateFile({ file: file!, ...(wantProfile ? { profile: true as const } : {}), ...check });
+        const write = async (path: string, content: string) =>
+          writeFileAtomic(path, content).catch((error: unknown) => {
+            throw fromFsError(error, path, 'cannot write the report');
           });
-          const write = async (path: string, content: string) =>
-            writeFileAtomic(path, content).catch((error: unknown) => {
-              throw fromFsError(error, path, 'cannot write the report');
-            });
-          if (options.junit !== undefined) await write(options.junit, dataApi.renderJunit(report, file!));
-          if (options.profileOut !== undefined && profile) await write(options.profileOut, `${JSON.stringify({ file: file!, ...profile })}\n`);
-          if (options.report !== undefined && profile) {
-            await write(options.report, dataApi.renderValidationHtml({ report, file: file!, charts: dataApi.chartsOfProfile(profile) }));
-          }
-          const failed = report.checks.filter((check) => check.status === 'fail');
-          const failing = failed.filter((check) => check.severity === 'error' || options.failOn === 'warning');
-          const c = context.reporter.color;
-          const lines = failed.map((check) => {
-            const where = check.column === null ? '' : ` [${check.column}]`;
-            const label = check.severity === 'error' ? c.red('FAIL') : c.yellow('WARN');
-            const at = check.lines.length > 0 ? ` (lines ${check.lines.join(', ')}${check.count > check.lines.length ? ', …' : ''})` : '';
-            return `${label} ${check.check}${where}: ${check.message}${at}`;
-          });
-          const passed = report.checks.length - failed.length;
-          lines.push(
-            `${failing.length === 0 ? c.green('PASSED') : c.red('FAILED')}: ${report.rows} rows, ${report.checks.length} checks, ${passed} passed, ${report.errors} error(s), ${report.warnings} warning(s)`,
-          );
-          return { data: report, text: lines.join('\n'), exitCode: failing.length === 0 ? ExitCode.ok : ExitCode.checkFailed };
-        },
-      ),
+        if (junit !== undefined) await write(junit, dataApi.renderJunit(report, file!));
+        if (profileOut !== undefined && profile) await write(profileOut, `${JSON.stringify({ file: file!, ...profile })}\n`);
+        if (reportFile !== undefined && profile) {
+          await write(reportFile, dataApi.renderValidationHtml({ report, file: file!, charts: dataApi.chartsOfProfile(profile) }));
+        }
+        const failed = report.checks.filter((check) => check.status === 'fail');
+        const failing = failed.filter((check) => check.severity === 'error' || failOn === 'warning');
+        const c = context.reporter.color;
+        const lines = failed.map((check) => {
+          const where = check.column === null ? '' : ` [${check.column}]`;
+          const label = check.severity === 'error' ? c.red('FAIL') : c.yellow('WARN');
+          const at = check.lines.length > 0 ? ` (lines ${check.lines.join(', ')}${check.count > check.lines.length ? ', …' : ''})` : '';
+          return `${label} ${check.check}${where}: ${check.message}${at}`;
+        });
+        const passed = report.checks.length - failed.length;
+        lines.push(
+          `${failing.length === 0 ? c.green('PASSED') : c.red('FAILED')}: ${report.rows} rows, ${report.checks.length} checks, ${passed} passed, ${report.errors} error(s), ${report.warnings} warning(s)`,
+        );
+        return { data: report, text: lines.join('\n'), exitCode: failing.length === 0 ? ExitCode.ok : ExitCode.checkFailed };
+      }),
     );
 }

@@ -1,17 +1,23 @@
 import type { Command } from 'commander';
-import { ExitCode } from '@mlship/core';
+import { commaList, defineFlags, ExitCode } from '@mlship/core';
 import type { EvaluateModelResult } from '@mlship/train';
-import { collect, handle } from '../context.js';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
 import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
 import { keyValues, table } from '../render.js';
 
-interface EvaluateFlags {
-  data: string;
-  label?: string;
-  features?: string;
-  groupBy?: string;
-  gate: string[];
-}
+const evaluateFlags = () =>
+  defineFlags({
+    data: { flag: '--data <file-or-ref>', description: 'a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1', required: true },
+    label: { flag: '--label <column>', description: 'label column (default: the one the model was trained on)' },
+    features: {
+      flag: '--features <a,b,c>',
+      description: "feature columns in the model's input order, for models whose signature does not name them (default: every column but the label)",
+      parse: commaList,
+    },
+    groupBy: { flag: '--group-by <column>', description: 'per-group metrics and gaps for this column' },
+    gates: { flag: '--gate <expr>', description: "a gate, METRIC OP NUMBER, e.g. 'accuracy>=0.95' (repeatable); exit 1 when one fails", repeatable: true },
+  });
 
 function renderText(result: EvaluateModelResult, color: { green(s: string): string; red(s: string): string }): string {
   const m = result.scalarMetrics;
@@ -38,15 +44,12 @@ function renderText(result: EvaluateModelResult, color: { green(s: string): stri
 }
 
 export function registerModelEvaluate(model: Command): void {
-  model
+  const flags = evaluateFlags();
+  const command = model
     .command('evaluate')
     .description('run a stored model in ONNX Runtime on a data set and compute its metrics')
-    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
-    .requiredOption('--data <file-or-ref>', 'a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1')
-    .option('--label <column>', 'label column (default: the one the model was trained on)')
-    .option('--features <a,b,c>', "feature columns in the model's input order, for models whose signature does not name them (default: every column but the label)")
-    .option('--group-by <column>', 'per-group metrics and gaps for this column')
-    .option('--gate <expr>', "a gate, METRIC OP NUMBER, e.g. 'accuracy>=0.95' (repeatable); exit 1 when one fails", collect, [])
+    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -61,19 +64,10 @@ Examples:
   $ mlship model evaluate models/churn-torch --data test.csv --label churned --features age,tenure,spend --json`,
     )
     .action(
-      handle<EvaluateFlags>(async (context, [ref], options) => {
-        const features = options.features?.split(',').map((name) => name.trim());
+      handle(flags, async (context, [ref], options) => {
         const registry = await context.registry();
         const { evaluateModel } = await import('@mlship/train');
-        const result = await evaluateModel({
-          registry,
-          ref: ref!,
-          data: options.data,
-          ...(options.label !== undefined ? { label: options.label } : {}),
-          ...(features ? { features } : {}),
-          ...(options.groupBy !== undefined ? { groupBy: options.groupBy } : {}),
-          gates: options.gate,
-        });
+        const result = await evaluateModel({ registry, ref: ref!, ...options });
         if (result.status === 'failed') {
           const failed = result.gates.results.filter((gate) => !gate.passed).map((gate) => gate.expression);
           context.reporter.warn(`${result.ref} failed ${failed.length} gate(s): ${failed.join(', ')}`);

@@ -1,13 +1,25 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { defineFlags } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 
+const exportFlags = () =>
+  defineFlags({
+    format: { flag: '--format <format>', description: 'what to write', choices: ['onnx', 'tfjs'], default: 'onnx' },
+    out: {
+      flag: '--out <path>',
+      description: 'onnx: a directory, or a file path ending in .onnx (the signature goes beside it as NAME.signature.json); tfjs: a directory',
+      required: true,
+    },
+  });
+
 export function registerModelExport(model: Command): void {
-  model
+  const flags = exportFlags();
+  const command = model
     .command('export')
     .description("write a stored model's files out, verified: model.onnx + signature.json, or the tfjs model")
-    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
-    .addOption(new Option('--format <format>', 'what to write').choices(['onnx', 'tfjs']).default('onnx'))
-    .requiredOption('--out <path>', 'onnx: a directory, or a file path ending in .onnx (the signature goes beside it as NAME.signature.json); tfjs: a directory')
+    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -22,10 +34,10 @@ Examples:
   $ mlship model export models/iris:3 --format tfjs --out web/model/`,
     )
     .action(
-      handle<{ format: 'onnx' | 'tfjs'; out: string }>(async (context, [ref], options) => {
+      handle(flags, async (context, [ref], options) => {
         const registry = await context.registry();
         const { exportModel } = await import('@mlship/train');
-        const result = await exportModel({ registry, ref: ref!, format: options.format, out: options.out });
+        const result = await exportModel({ registry, ref: ref!, ...options });
         return { data: result, text: result.files.map((file) => file.path).join('\n') };
       }),
     );

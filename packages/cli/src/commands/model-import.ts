@@ -1,27 +1,31 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
-import { collect, handle } from '../context.js';
+import { commaList, defineFlags } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
 import { keyValues } from '../render.js';
-import { parseLabels } from './registry-put.js';
+import { artifactName, META_FLAG } from './shared-flags.js';
 
-interface ImportFlags {
-  name: string;
-  signature?: string;
-  labelNames?: string;
-  meta: string[];
-}
+const importFlags = () =>
+  defineFlags({
+    name: { flag: '--name <name>', description: 'model name (stored as models/NAME:N)', required: true, parse: artifactName('models', 'iris') },
+    signature: { flag: '--signature <file>', description: 'a signature.json to store instead of the one read from the graph (checked against it: names, types, ranks)' },
+    labelNames: {
+      flag: '--label-names <a,b,c>',
+      description: "class names in the order of the first output's last axis; makes the model a classifier for `model evaluate`",
+      parse: commaList,
+    },
+    labels: META_FLAG,
+  });
 
 const dims = (shape: Array<number | string | null> | undefined) => (shape ? `[${shape.map((dim) => dim ?? '?').join(', ')}]` : '[?]');
 
 export function registerModelImport(model: Command): void {
-  model
+  const flags = importFlags();
+  const command = model
     .command('import')
     .description('store an ONNX model trained elsewhere as models/NAME:N, after loading it in ONNX Runtime')
-    .argument('<file>', 'the ONNX model file')
-    .requiredOption('--name <name>', 'model name (stored as models/NAME:N)')
-    .option('--signature <file>', 'a signature.json to store instead of the one read from the graph (checked against it: names, types, ranks)')
-    .option('--label-names <a,b,c>', "class names in the order of the first output's last axis; makes the model a classifier for `model evaluate`")
-    .option('--meta <key=value>', 'a label to record (repeatable)', collect, [])
+    .argument('<file>', 'the ONNX model file');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -36,21 +40,10 @@ Examples:
   $ mlship model import resnet.onnx --name resnet --signature signature.json --json`,
     )
     .action(
-      handle<ImportFlags>(async (context, [file], options) => {
-        const { kind } = parseArtifactName(`models/${options.name}`);
-        if (kind !== 'models') throw new MlshipError(ErrorCode.usage, `bad --name "${options.name}"`, { hint: 'give a bare name, e.g. --name iris', exitCode: ExitCode.usage });
-        const labelNames = options.labelNames?.split(',').map((name) => name.trim());
-        const labels = parseLabels(options.meta);
+      handle(flags, async (context, [file], options) => {
         const registry = await context.registry();
         const { importModel } = await import('@mlship/train');
-        const result = await importModel({
-          registry,
-          file: file!,
-          name: options.name,
-          ...(options.signature !== undefined ? { signature: options.signature } : {}),
-          ...(labelNames ? { labelNames } : {}),
-          ...(Object.keys(labels).length > 0 ? { labels } : {}),
-        });
+        const result = await importModel({ registry, file: file!, ...options });
         const { signature } = result;
         const text = [
           `${result.ref} ${result.digest}`,

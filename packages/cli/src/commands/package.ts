@@ -1,33 +1,41 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { defineFlags } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
-interface PackageOptions {
-  target: 'cpu' | 'gpu' | 'edge';
-  base?: string;
-  platform?: string;
-  name?: string;
-  push?: string;
-  out?: string;
-  bundleDir?: string;
-  insecure?: boolean;
-}
+/** An empty value counts as not given (the package's default applies). */
+const unlessEmpty = (value: string): string | undefined => value || undefined;
+
+const packageFlags = () =>
+  defineFlags({
+    target: { flag: '--target <target>', description: 'what the image runs on', choices: ['cpu', 'gpu', 'edge'], default: 'cpu' },
+    base: {
+      flag: '--base <image>',
+      description: 'base image: oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or [docker://]HOST/REPO:TAG (default by target, see below)',
+      parse: unlessEmpty,
+    },
+    platforms: {
+      flag: '--platform <list>',
+      description: 'comma-separated platforms (default linux/amd64; edge: linux/amd64,linux/arm64)',
+      parse: (list: string) => (list ? list.split(',').map((text) => text.trim()).filter(Boolean) : undefined),
+    },
+    name: { flag: '--name <name>', description: 'name of the images/ and packages/ versions (default the model name)', parse: unlessEmpty },
+    push: { flag: '--push <location>', description: 'push the image to an OCI registry, e.g. oci://registry.example.com/team/iris:1', parse: unlessEmpty },
+    out: { flag: '--out <file>', description: 'also write the image as an archive (podman load, docker load, skopeo oci-archive:)', parse: unlessEmpty },
+    bundleDir: { flag: '--bundle-dir <dir>', description: 'keep the bundle directory (Dockerfile, runtime, model, SBOM) here', parse: unlessEmpty },
+    insecure: {
+      flag: '--insecure',
+      description: 'plain HTTP to a registry on this machine (127.0.0.1, localhost): for the base and for --push, each when its host is one',
+    },
+  });
 
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export function registerPackage(program: Command): void {
-  program
-    .command('package')
-    .description(TOP_LEVEL_COMMANDS.package.description)
-    .argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production')
-    .addOption(new Option('--target <target>', 'what the image runs on').choices(['cpu', 'gpu', 'edge']).default('cpu'))
-    .option('--base <image>', 'base image: oci:DIR[:REF], oci-archive:FILE, docker-archive:FILE or [docker://]HOST/REPO:TAG (default by target, see below)')
-    .option('--platform <list>', 'comma-separated platforms (default linux/amd64; edge: linux/amd64,linux/arm64)')
-    .option('--name <name>', 'name of the images/ and packages/ versions (default the model name)')
-    .option('--push <location>', 'push the image to an OCI registry, e.g. oci://registry.example.com/team/iris:1')
-    .option('--out <file>', 'also write the image as an archive (podman load, docker load, skopeo oci-archive:)')
-    .option('--bundle-dir <dir>', 'keep the bundle directory (Dockerfile, runtime, model, SBOM) here')
-    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, localhost): for the base and for --push, each when its host is one')
+  const flags = packageFlags();
+  const command = program.command('package').description(TOP_LEVEL_COMMANDS.package.description).argument('<ref>', 'the model, e.g. models/iris:1 or models/iris@production');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -50,20 +58,13 @@ Examples:
   $ mlship package models/iris:3 --base oci-archive:base.tar --out iris.tar --bundle-dir build/iris`,
     )
     .action(
-      handle<PackageOptions>(async (context, [ref], options) => {
+      handle(flags, async (context, [ref], options) => {
         const registry = await context.registry();
         const { packageModel } = await import('@mlship/packager');
         const result = await packageModel({
           registry,
           ref: ref!,
-          target: options.target,
-          ...(options.base ? { base: options.base } : {}),
-          ...(options.platform ? { platforms: options.platform.split(',').map((text) => text.trim()).filter(Boolean) } : {}),
-          ...(options.name ? { name: options.name } : {}),
-          ...(options.push ? { push: options.push } : {}),
-          ...(options.out ? { out: options.out } : {}),
-          ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
-          ...(options.insecure ? { insecure: true } : {}),
+          ...options,
           onProgress: (event) => context.reporter.info(`${event.step}: ${event.detail ?? ''}`),
         });
         for (const warning of result.warnings) context.reporter.warn(warning);

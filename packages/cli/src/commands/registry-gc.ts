@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
-import { formatBytes } from '@mlship/core';
+import { defineFlags, formatBytes } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { shortDigest } from '../render.js';
 
+const gcFlags = () =>
+  defineFlags({
+    dryRun: { flag: '--dry-run', description: 'list what would be removed, remove nothing' },
+  });
+
 export function registerRegistryGc(registry: Command): void {
-  registry
-    .command('gc')
-    .description('remove blobs that no manifest references, and temp files left by crashed writers')
-    .option('--dry-run', 'list what would be removed, remove nothing')
+  const flags = gcFlags();
+  const command = registry.command('gc').description('remove blobs that no manifest references, and temp files left by crashed writers');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -18,7 +23,7 @@ Examples:
   $ mlship registry gc`,
     )
     .action(
-      handle<{ dryRun?: boolean }>(async (context, _args, options) => {
+      handle(flags, async (context, _args, options) => {
         const { gcRegistry } = await import('@mlship/registry');
         const report = await gcRegistry({ registry: await context.registry(), dryRun: options.dryRun === true });
         const verb = report.dryRun ? 'would remove' : 'removed';

@@ -1,12 +1,17 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { defineFlags } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 
+const lineageFlags = () =>
+  defineFlags({
+    format: { flag: '--format <format>', description: 'output format', choices: ['text', 'dot', 'mermaid'], default: 'text' },
+  });
+
 export function registerRegistryLineage(registry: Command): void {
-  registry
-    .command('lineage')
-    .description('print the ancestry tree of a version (what it was made from)')
-    .argument('<ref>', 'the version')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid']).default('text'))
+  const flags = lineageFlags();
+  const command = registry.command('lineage').description('print the ancestry tree of a version (what it was made from)').argument('<ref>', 'the version');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -16,7 +21,7 @@ Examples:
   $ mlship registry lineage models/iris --format mermaid`,
     )
     .action(
-      handle<{ format: 'text' | 'dot' | 'mermaid' }>(async (context, [ref], options) => {
+      handle(flags, async (context, [ref], options) => {
         const registryApi = await import('@mlship/registry');
         const tree = await registryApi.buildLineage({ registry: await context.registry(), ref: ref! });
         const render = { text: registryApi.renderLineageText, dot: registryApi.renderLineageDot, mermaid: registryApi.renderLineageMermaid }[

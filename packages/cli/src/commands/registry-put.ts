@@ -1,32 +1,23 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError, parseArtifactName } from '@mlship/core';
-import { collect, handle } from '../context.js';
+import { defineFlags, parseArtifactName } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
+import { META_FLAG } from './shared-flags.js';
 
-/** Parses repeated `--meta key=value` flags. */
-export function parseLabels(pairs: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of pairs) {
-    const equals = pair.indexOf('=');
-    const key = equals > 0 ? pair.slice(0, equals) : '';
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(key)) {
-      throw new MlshipError(ErrorCode.usage, `bad --meta "${pair}"`, {
-        hint: 'write --meta key=value, with a key of letters, digits, ".", "_" or "-"',
-        exitCode: ExitCode.usage,
-      });
-    }
-    labels[key] = pair.slice(equals + 1);
-  }
-  return labels;
-}
+const putFlags = () =>
+  defineFlags({
+    parents: { flag: '--parent <ref>', description: 'an artifact this one derives from (repeatable)', repeatable: true },
+    labels: META_FLAG,
+  });
 
 export function registerRegistryPut(registry: Command): void {
-  registry
+  const flags = putFlags();
+  const command = registry
     .command('put')
     .description('store files as the next version of an artifact')
     .argument('<kind/name>', 'artifact name, e.g. datasets/iris or models/iris')
-    .argument('<file...>', 'files to store (streamed; any size)')
-    .option('--parent <ref>', 'an artifact this one derives from (repeatable)', collect, [])
-    .option('--meta <key=value>', 'a label to record (repeatable)', collect, [])
+    .argument('<file...>', 'files to store (streamed; any size)');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -37,9 +28,8 @@ Examples:
   $ mlship registry put models/iris model.onnx signature.json --parent datasets/iris:1`,
     )
     .action(
-      handle<{ parent: string[]; meta: string[] }>(async (context, [target, ...files], options) => {
+      handle(flags, async (context, [target, ...files], options) => {
         const { kind, name } = parseArtifactName(target!);
-        const labels = parseLabels(options.meta);
         const { putArtifact } = await import('@mlship/registry');
         const registry = await context.registry();
         const bar = context.reporter.progress(`storing`, 'bytes');
@@ -49,8 +39,7 @@ Examples:
             kind,
             name,
             files: files.map((path) => ({ path })),
-            parents: options.parent,
-            labels,
+            ...options,
             onProgress: (event) => bar.update(event.bytes, event.totalBytes),
           });
           bar.stop();

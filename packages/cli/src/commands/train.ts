@@ -1,27 +1,40 @@
 import type { Command } from 'commander';
-import { ExitCode, parseArtifactName } from '@mlship/core';
+import { defineFlags, ExitCode, numberFlag, usageError } from '@mlship/core';
 import type { TrainAndStoreResult } from '@mlship/train';
-import { collect, handle } from '../context.js';
+import { addFlags } from '../add-flags.js';
+import { handle } from '../context.js';
 import { formatMetric, gapAndGateTables } from './evaluation-tables.js';
 import { keyValues, shortDigest } from '../render.js';
-import { parseLabels } from './registry-put.js';
-import { parseInteger, usage } from './parse-flags.js';
+import { artifactName, META_FLAG } from './shared-flags.js';
 import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
-interface TrainFlags {
-  data: string;
-  label?: string;
-  seed?: string;
-  epochs?: string;
-  backend?: string;
-  name?: string;
-  groupBy?: string;
-  gate: string[];
-  compareTo?: string;
-  maxRegression?: string;
-  promote?: string;
-  meta: string[];
-}
+const trainFlags = () =>
+  defineFlags({
+    data: {
+      flag: '--data <file-or-ref>',
+      description: 'training data: a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1 or datasets/iris@production',
+      required: true,
+    },
+    label: { flag: '--label <column>', description: 'label column (overrides the spec; required without one)' },
+    seed: {
+      flag: '--seed <n>',
+      description: 'seed of initialisation, shuffling, dropout and the split (default: the spec, else 42)',
+      parse: numberFlag({ integer: true, min: 0, max: 4294967295, example: 42 }),
+    },
+    epochs: { flag: '--epochs <n>', description: 'epochs (overrides the spec)', parse: numberFlag({ integer: true, min: 1, max: 100000, example: 20 }) },
+    backend: { flag: '--backend <name>', description: 'auto, tensorflow, wasm or cpu (default: the spec, else auto)' },
+    name: { flag: '--name <name>', description: 'model name (default: the dataset name, or the spec or data file name)', parse: artifactName('models', 'iris') },
+    groupBy: { flag: '--group-by <column>', description: 'per-group metrics and gaps on the held-out rows for this column' },
+    gates: { flag: '--gate <expr>', description: "a gate, METRIC OP NUMBER, e.g. 'accuracy>=0.95' (repeatable; added to the spec's gates)", repeatable: true },
+    compareTo: { flag: '--compare-to <ref>', description: 'a stored model the new one may not be worse than by more than --max-regression' },
+    maxRegression: {
+      flag: '--max-regression <x>',
+      description: 'largest allowed worsening against --compare-to, in the metric units (default 0)',
+      parse: numberFlag({ min: 0, example: '0.01' }),
+    },
+    promote: { flag: '--promote <alias>', description: 'move this alias to the new version when every gate passes' },
+    labels: META_FLAG,
+  });
 
 function renderText(result: TrainAndStoreResult, color: { green(s: string): string; red(s: string): string }): string {
   const m = result.scalarMetrics;
@@ -49,22 +62,12 @@ function renderText(result: TrainAndStoreResult, color: { green(s: string): stri
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const flags = trainFlags();
+  const command = program
     .command('train')
     .description(TOP_LEVEL_COMMANDS.train.description)
-    .argument('[spec]', 'train spec (YAML or JSON; schema: packages/train/schemas/train-spec.schema.json)')
-    .requiredOption('--data <file-or-ref>', 'training data: a CSV, JSONL or Parquet file, or a stored dataset such as datasets/iris:1 or datasets/iris@production')
-    .option('--label <column>', 'label column (overrides the spec; required without one)')
-    .option('--seed <n>', 'seed of initialisation, shuffling, dropout and the split (default: the spec, else 42)')
-    .option('--epochs <n>', 'epochs (overrides the spec)')
-    .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default: the spec, else auto)')
-    .option('--name <name>', 'model name (default: the dataset name, or the spec or data file name)')
-    .option('--group-by <column>', 'per-group metrics and gaps on the held-out rows for this column')
-    .option('--gate <expr>', "a gate, METRIC OP NUMBER, e.g. 'accuracy>=0.95' (repeatable; added to the spec's gates)", collect, [])
-    .option('--compare-to <ref>', 'a stored model the new one may not be worse than by more than --max-regression')
-    .option('--max-regression <x>', 'largest allowed worsening against --compare-to, in the metric units (default 0)')
-    .option('--promote <alias>', 'move this alias to the new version when every gate passes')
-    .option('--meta <key=value>', 'a label to record (repeatable)', collect, [])
+    .argument('[spec]', 'train spec (YAML or JSON; schema: packages/train/schemas/train-spec.schema.json)');
+  addFlags(command, flags)
     .addHelpText(
       'after',
       `
@@ -84,22 +87,10 @@ Examples:
   $ mlship train --data adult.csv --label income --group-by sex --gate 'group_gap.accuracy<=0.05' --json`,
     )
     .action(
-      handle<TrainFlags>(async (context, [spec], options) => {
-        const seed = parseInteger('--seed', options.seed, 0, 4294967295);
-        const epochs = parseInteger('--epochs', options.epochs, 1, 100000);
-        if (options.name !== undefined) {
-          const { kind } = parseArtifactName(`models/${options.name}`);
-          if (kind !== 'models') throw usage(`bad --name "${options.name}"`, 'give a bare name, e.g. --name iris');
+      handle(flags, async (context, [spec], options) => {
+        if (options.maxRegression !== undefined && options.compareTo === undefined) {
+          throw usageError('--max-regression needs --compare-to', 'name the baseline, e.g. --compare-to models/iris@production');
         }
-        let maxRegression: number | undefined;
-        if (options.maxRegression !== undefined) {
-          if (options.compareTo === undefined) throw usage('--max-regression needs --compare-to', 'name the baseline, e.g. --compare-to models/iris@production');
-          maxRegression = Number(options.maxRegression);
-          if (options.maxRegression.trim() === '' || !Number.isFinite(maxRegression) || maxRegression < 0) {
-            throw usage(`--max-regression must be a number ≥ 0, got "${options.maxRegression}"`, 'e.g. --max-regression 0.01');
-          }
-        }
-        const labels = parseLabels(options.meta);
         const { reporter } = context;
         const registry = await context.registry();
         const { trainAndStore } = await import('@mlship/train');
@@ -107,19 +98,8 @@ Examples:
         try {
           const result = await trainAndStore({
             registry,
-            data: options.data,
             ...(spec !== undefined ? { spec } : {}),
-            ...(options.label !== undefined ? { label: options.label } : {}),
-            ...(seed !== undefined ? { seed } : {}),
-            ...(epochs !== undefined ? { epochs } : {}),
-            ...(options.backend !== undefined ? { backend: options.backend } : {}),
-            ...(options.name !== undefined ? { name: options.name } : {}),
-            ...(options.groupBy !== undefined ? { groupBy: options.groupBy } : {}),
-            gates: options.gate,
-            ...(options.compareTo !== undefined ? { compareTo: options.compareTo } : {}),
-            ...(maxRegression !== undefined ? { maxRegression } : {}),
-            ...(options.promote !== undefined ? { promote: options.promote } : {}),
-            ...(Object.keys(labels).length > 0 ? { labels } : {}),
+            ...options,
             onEpoch: (event) => {
               if (reporter.json) process.stderr.write(`${JSON.stringify({ event: 'epoch', ...event })}\n`);
               else bar.update(event.epoch, event.epochs);

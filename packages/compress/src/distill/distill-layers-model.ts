@@ -15,7 +15,7 @@
  */
 import { buildModel, fitEpochs, makeOptimizer, DEFAULTS, type ModelSpec, type OptimizerName, type Tf } from '@mlship/train';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import { optionsError } from '../errors.js';
+import { compressOptionsError } from '../errors.js';
 
 export interface DistillOptions {
   tf: Tf;
@@ -86,16 +86,16 @@ function teacherTargets(tf: Tf, teacher: LayersModel, part: { x: Float32Array; y
   return tf.tidy(() => {
     const x = tf.tensor(part.x, [part.count, ...inputShape]);
     const probabilities = teacher.predict(x, { batchSize: Math.max(batchSize, 256) }) as Tensor;
-    if (probabilities.shape.at(-1) !== classes) throw optionsError(`the teacher predicts ${String(probabilities.shape.at(-1))} values a row, not ${classes} class probabilities`, 'distil classification models');
+    if (probabilities.shape.at(-1) !== classes) throw compressOptionsError(`the teacher predicts ${String(probabilities.shape.at(-1))} values a row, not ${classes} class probabilities`, 'distil classification models');
     return tf.concat([tf.tensor2d(part.y, [part.count, classes]), softenProbabilities(tf, probabilities, temperature)], 1);
   });
 }
 
 /** Checks the options a user sets; MLSHIP_E_COMPRESS_OPTIONS for a bad one. */
 function checkOptions(options: DistillOptions): void {
-  if (!(Number.isFinite(options.temperature) && options.temperature > 0)) throw optionsError(`temperature ${options.temperature} is not a number > 0`, 'use a temperature from 1 to 20 (4 is usual)');
-  if (!(options.alpha >= 0 && options.alpha <= 1)) throw optionsError(`alpha ${options.alpha} is outside [0, 1]`, 'alpha weighs the true labels\' loss: 0.1 is usual');
-  if (options.train.y.length !== options.train.count * options.classes) throw optionsError(`the training labels are not one-hot over ${options.classes} classes`, 'distil classification models');
+  if (!(Number.isFinite(options.temperature) && options.temperature > 0)) throw compressOptionsError(`temperature ${options.temperature} is not a number > 0`, 'use a temperature from 1 to 20 (4 is usual)');
+  if (!(options.alpha >= 0 && options.alpha <= 1)) throw compressOptionsError(`alpha ${options.alpha} is outside [0, 1]`, 'alpha weighs the true labels\' loss: 0.1 is usual');
+  if (options.train.y.length !== options.train.count * options.classes) throw compressOptionsError(`the training labels are not one-hot over ${options.classes} classes`, 'distil classification models');
 }
 
 /** Trains a student from `teacher`; MLSHIP_E_COMPRESS_OPTIONS for bad options, MLSHIP_E_TRAIN_MODEL for a student spec that does not fit. */

@@ -3,7 +3,9 @@
  * (single rows, cycling over the input) and batch 64 (one fixed block). The machine may be noisy, so
  * repeats take turns across the models and every figure is a median.
  */
-import { compressDataError, compressFailed, optionsError } from '../errors.js';
+import type { InferenceSession } from 'onnxruntime-node';
+import { createInferenceSession, loadOnnxRuntime } from '@mlship/onnx';
+import { compressDataError, compressFailed, compressOptionsError } from '../errors.js';
 
 export interface LatencyInput {
   /** The graph input the rows feed. */
@@ -58,10 +60,10 @@ export async function measureLatency(
   const warmup = wholeNumber('warmup', options.warmup ?? 50, 0);
   checkInput(input);
   if (new Set(models.map((model) => model.id)).size !== models.length) {
-    throw optionsError('latency: model ids must be unique', 'give every model its own id');
+    throw compressOptionsError('latency: model ids must be unique', 'give every model its own id');
   }
 
-  const ort = await import('onnxruntime-node');
+  const ort = await loadOnnxRuntime();
   const width = input.rowDims.reduce((total, dim) => total * dim, 1);
   const rowTensors = Array.from(
     { length: Math.min(input.count, calls) },
@@ -74,7 +76,7 @@ export async function measureLatency(
   const runs = new Map(models.map((model) => [model.id, { batch1: [] as BatchLatency[], batch64: [] as BatchLatency[] }]));
   for (let repeat = 0; repeat < repeats; repeat++) {
     for (const model of models) {
-      const session = await openSession(ort, model, threads);
+      const session = await openSession(model, threads);
       try {
         if (!session.inputNames.includes(input.name)) {
           throw compressDataError(
@@ -105,12 +107,9 @@ export async function measureLatency(
   );
 }
 
-type Ort = typeof import('onnxruntime-node');
-type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
-
-async function openSession(ort: Ort, model: { id: string; bytes: Uint8Array }, threads: number): Promise<Session> {
+async function openSession(model: { id: string; bytes: Uint8Array }, threads: number): Promise<InferenceSession> {
   try {
-    return await ort.InferenceSession.create(model.bytes, {
+    return await createInferenceSession(model.bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -149,7 +148,7 @@ function median(values: number[]): number {
 }
 
 function wholeNumber(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw optionsError(`latency: ${name} must be a whole number of at least ${min}, not ${value}`, `set ${name} to ${min} or more`);
+  if (!Number.isInteger(value) || value < min) throw compressOptionsError(`latency: ${name} must be a whole number of at least ${min}, not ${value}`, `set ${name} to ${min} or more`);
   return value;
 }
 

@@ -7,7 +7,7 @@
  */
 import { compileModel, fitEpochs, taskOfLoss, DEFAULTS, type OptimizerName, type ResolvedTrainSpec, type Tf } from '@mlship/train';
 import type { LayersModel, LayerVariable, Tensor } from '@tensorflow/tfjs';
-import { optionsError } from '../errors.js';
+import { compressOptionsError } from '../errors.js';
 import { checkSchedule, sparsityAt, type PruningSchedule } from './pruning-schedule.js';
 
 export interface PruneLayersOptions {
@@ -88,10 +88,10 @@ export async function pruneLayersModel(options: PruneLayersOptions): Promise<Pru
   const { tf, model, train, validation, schedule, epochs, batchSize, inputShape } = options;
   const steps = epochs * Math.ceil(train.count / batchSize);
   const problems = checkSchedule(schedule, steps);
-  if (problems.length > 0) throw optionsError(`the pruning schedule does not work: ${problems.join('; ')}`, 'adjust --end-step, --epochs, --frequency or the sparsities');
+  if (problems.length > 0) throw compressOptionsError(`the pruning schedule does not work: ${problems.join('; ')}`, 'adjust --end-step, --epochs, --frequency or the sparsities');
   const minParameters = options.minParameters ?? DEFAULT_MIN_PARAMETERS;
   const weights = prunableWeights(model, minParameters);
-  if (weights.length === 0) throw optionsError(`the model has no Dense or Conv2D layer with ${minParameters} or more weights to prune`, 'prune larger models');
+  if (weights.length === 0) throw compressOptionsError(`the model has no Dense or Conv2D layer with ${minParameters} or more weights to prune`, 'prune larger models');
 
   const name = options.optimizer.name as OptimizerName;
   const optimizer: ResolvedTrainSpec['optimizer'] = { name, learningRate: options.optimizer.learningRate ?? DEFAULTS.learningRate[name] };

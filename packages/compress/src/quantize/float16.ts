@@ -13,7 +13,7 @@ import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '@mlship/onnx';
 import { attr } from '@mlship/onnx';
 import { cloneModel, dropUnusedInitializers, floatValues, NameAllocator } from '../graph-edit.js';
 import type { GraphPassResult, QuantizedWeight } from '../types.js';
-import { optionsError } from '../errors.js';
+import { compressOptionsError } from '../errors.js';
 
 /** The name a float32 initializer NAME takes once stored as float16 (a Cast gives NAME back). */
 export const FLOAT16_SUFFIX = '_fp16';
@@ -43,7 +43,7 @@ export function convertToFloat16(model: OnnxModel, options: { mode: Fp16Mode }):
   if (options.mode === 'full') {
     for (const node of model.graph.nodes) {
       const blocker = fullModeBlocker(node);
-      if (blocker) throw optionsError(`--fp16-mode full cannot convert a graph with ${blocker} (node ${node.name ?? node.outputs[0]})`, 'use --fp16-mode weights: float16 storage, float32 compute');
+      if (blocker) throw compressOptionsError(`--fp16-mode full cannot convert a graph with ${blocker} (node ${node.name ?? node.outputs[0]})`, 'use --fp16-mode weights: float16 storage, float32 compute');
     }
   }
   const result = cloneModel(model);

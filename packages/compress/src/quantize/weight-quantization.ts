@@ -3,7 +3,7 @@
  * channel, and the rule that picks between the two.
  */
 import type { OnnxModel } from '@mlship/onnx';
-import { optionsError } from '../errors.js';
+import { compressOptionsError } from '../errors.js';
 import { defaultOpset } from '../graph-edit.js';
 
 export type PerChannelOption = boolean | 'auto';
@@ -82,6 +82,6 @@ export const MIN_QUANTIZE_OPSET = 13;
 export function checkQuantizeOpset(model: OnnxModel): void {
   const opset = defaultOpset(model);
   if (opset < MIN_QUANTIZE_OPSET) {
-    throw optionsError(`the model imports ai.onnx opset ${opset}; int8 quantization writes opset ${MIN_QUANTIZE_OPSET} operators`, `convert it first (onnx.version_converter.convert_version(model, ${MIN_QUANTIZE_OPSET})), or use --method fp16`);
+    throw compressOptionsError(`the model imports ai.onnx opset ${opset}; int8 quantization writes opset ${MIN_QUANTIZE_OPSET} operators`, `convert it first (onnx.version_converter.convert_version(model, ${MIN_QUANTIZE_OPSET})), or use --method fp16`);
   }
 }

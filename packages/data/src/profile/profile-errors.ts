@@ -1,12 +1,10 @@
 /** Coded errors of profiles: malformed stored profiles, merges of incompatible ones, bad options. */
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { ErrorCode, errorCodes, ExitCode, MlshipError } from '@mlship/core';
 
-export const ProfileErrorCode = {
-  /** A stored profile is not a valid version-1 profile. */
-  invalid: 'MLSHIP_E_PROFILE_INVALID',
-  /** Two profiles were built with different sketch options and cannot be merged. */
-  incompatible: 'MLSHIP_E_PROFILE_INCOMPATIBLE',
-} as const;
+export const ProfileErrorCode = errorCodes({
+  invalid: { code: 'MLSHIP_E_PROFILE_INVALID', exitCode: ExitCode.usage, meaning: 'A stored or given profile is not a valid version-1 profile.' },
+  incompatible: { code: 'MLSHIP_E_PROFILE_INCOMPATIBLE', exitCode: ExitCode.usage, meaning: 'Two profiles were built with different sketch options and cannot be merged or compared.' },
+});
 
 export function invalidProfile(problems: readonly string[]): MlshipError {
   const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');

@@ -1,6 +1,6 @@
 import { ColumnModes, numberOfCell, type ColumnBatch, type ColumnData, type ColumnReadOptions } from './column-batch.js';
 import { CsvTokenizer, type CsvRecordSink } from './csv-tokenizer.js';
-import { dataError, emptyError } from './errors.js';
+import { invalidDataError, emptyError } from './errors.js';
 import { fileBytes } from './file-source.js';
 import type { Cell, RowBatch } from './types.js';
 import { utf8Chunks } from './utf8-chunks.js';
@@ -62,14 +62,14 @@ function columnNames(file: string, header: Cell[], line: number): string[] {
   const names = header.map((cell, i) => String(cell ?? '').trim() || `column_${i + 1}`);
   const seen = new Set<string>();
   for (const name of names) {
-    if (seen.has(name)) throw dataError(file, { line }, `the header names column "${name}" twice`, 'give every column a unique name');
+    if (seen.has(name)) throw invalidDataError(file, { line }, `the header names column "${name}" twice`, 'give every column a unique name');
     seen.add(name);
   }
   return names;
 }
 
 function raggedError(file: string, line: number, fields: number, width: number, delimiter: string) {
-  return dataError(file, { line }, `ragged row: ${fields} fields where the header has ${width}`, `every row needs one field per header column; check the delimiter (${JSON.stringify(delimiter)}) and the quoting`);
+  return invalidDataError(file, { line }, `ragged row: ${fields} fields where the header has ${width}`, `every row needs one field per header column; check the delimiter (${JSON.stringify(delimiter)}) and the quoting`);
 }
 
 /** Receives records from the scanner, takes the first as the header, and collects rows into batches. */

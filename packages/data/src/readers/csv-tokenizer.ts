@@ -9,7 +9,7 @@
  * doubled quotes; a quote inside an unquoted field (`5" screen`) is kept as text; after a closing quote
  * only a delimiter, a line end or the end of the file may follow. Field counts are checked by the caller.
  */
-import { dataError } from './errors.js';
+import { invalidDataError } from './errors.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -132,7 +132,7 @@ export class CsvTokenizer {
             const quote = bytes.indexOf(QUOTE, j);
             if (quote < 0) {
               if (!final) break records;
-              throw dataError(this.options.file, { line: fieldLine }, 'unterminated quote: the quoted field starting on this line is never closed', 'close the quote, and double any quote inside a quoted field ("")');
+              throw invalidDataError(this.options.file, { line: fieldLine }, 'unterminated quote: the quoted field starting on this line is never closed', 'close the quote, and double any quote inside a quoted field ("")');
             }
             if (quote + 1 === end && !final) break records; // a closing quote, or the first of a pair?
             if (quote + 1 < end && bytes[quote + 1] === QUOTE) {
@@ -157,7 +157,7 @@ export class CsvTokenizer {
             const next = bytes[i];
             const lineEnd = next === LF || (next === CR && (i + 1 === end || bytes[i + 1] === LF));
             if (next !== delimiter && !lineEnd) {
-              throw dataError(this.options.file, { line }, 'unexpected text after a closing quote', 'a quoted field ends at a delimiter or a line end; double any quote inside it ("")');
+              throw invalidDataError(this.options.file, { line }, 'unexpected text after a closing quote', 'a quoted field ends at a delimiter or a line end; double any quote inside it ("")');
             }
             if (next === CR && i + 1 === end && !final) break records;
           }
@@ -215,7 +215,7 @@ export class CsvTokenizer {
   }
 
   private tooLong(line: number) {
-    return dataError(
+    return invalidDataError(
       this.options.file,
       { line },
       `a field or row longer than ${this.options.maxRecordBytes} bytes starts on this line (is a quote left open?)`,

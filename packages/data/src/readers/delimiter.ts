@@ -1,4 +1,4 @@
-import { optionError } from './errors.js';
+import { usageError } from '@mlship/core';
 import { fileBytes } from './file-source.js';
 import { utf8Chunks } from './utf8-chunks.js';
 
@@ -24,7 +24,7 @@ export function sniffDelimiter(headerLine: string): string {
 export function checkDelimiter(delimiter: string): string {
   const value = delimiter === '\\t' ? '\t' : delimiter;
   if (value === '' || /["\r\n]/.test(value)) {
-    throw optionError(`invalid delimiter ${JSON.stringify(delimiter)}`, 'use one character such as "," ";" "|" or "\\t", or "auto"');
+    throw usageError(`invalid delimiter ${JSON.stringify(delimiter)}`, 'use one character such as "," ";" "|" or "\\t", or "auto"');
   }
   return value;
 }

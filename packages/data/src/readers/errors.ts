@@ -1,14 +1,11 @@
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { errorCodes, ExitCode, MlshipError } from '@mlship/core';
 
 /** Codes of the table readers; all are input errors (exit code 2). */
-export const DataErrorCode = {
-  /** The file does not parse: bad quoting, ragged rows, invalid UTF-8, malformed JSON, a corrupt Parquet or gzip file. */
-  invalid: 'MLSHIP_E_DATA_INVALID',
-  /** The file holds no table at all (zero bytes, or nothing but blank lines). */
-  empty: 'MLSHIP_E_DATA_EMPTY',
-  /** A well-formed file this reader cannot read: zip, zstd, bzip2 or xz input; gzip-wrapped Parquet; a Parquet codec not supported here. */
-  unsupported: 'MLSHIP_E_DATA_UNSUPPORTED',
-} as const;
+export const DataErrorCode = errorCodes({
+  invalid: { code: 'MLSHIP_E_DATA_INVALID', exitCode: ExitCode.usage, meaning: 'The data file does not parse: bad quoting, ragged rows, invalid UTF-8, malformed JSON, a corrupt Parquet or gzip file.' },
+  empty: { code: 'MLSHIP_E_DATA_EMPTY', exitCode: ExitCode.usage, meaning: 'The data file holds no table at all (zero bytes, or nothing but blank lines).' },
+  unsupported: { code: 'MLSHIP_E_DATA_UNSUPPORTED', exitCode: ExitCode.usage, meaning: 'A well-formed file the readers cannot read: zip, zstd, bzip2 or xz input; gzip-wrapped Parquet; a Parquet codec not supported.' },
+});
 
 const DEFAULT_HINT = 'fix the file, or check its format and --delimiter';
 
@@ -21,7 +18,7 @@ function located(file: string, at: Position): string {
 }
 
 /** A coded input error naming the file and, when known, the line or row. */
-export function dataError(file: string, at: Position, why: string, hint = DEFAULT_HINT): MlshipError {
+export function invalidDataError(file: string, at: Position, why: string, hint = DEFAULT_HINT): MlshipError {
   return new MlshipError(DataErrorCode.invalid, `${located(file, at)}: ${why}`, {
     hint,
     exitCode: ExitCode.usage,
@@ -39,9 +36,4 @@ export function emptyError(file: string, why: string, hint = 'check that the pat
 
 export function unsupportedError(file: string, why: string, hint: string): MlshipError {
   return new MlshipError(DataErrorCode.unsupported, `${file}: ${why}`, { hint, exitCode: ExitCode.usage, details: { file } });
-}
-
-/** A bad option value (not bad data). */
-export function optionError(why: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, why, { hint, exitCode: ExitCode.usage });
 }

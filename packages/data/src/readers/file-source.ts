@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { fromFsError } from '@mlship/core';
-import { dataError, optionError, unsupportedError } from './errors.js';
+import { fromFsError, usageError } from '@mlship/core';
+import { invalidDataError, unsupportedError } from './errors.js';
 
 /** Bytes read per chunk: small enough that a look-ahead of a few chunks stays cheap. */
 export const CHUNK_BYTES = 64 * 1024;
@@ -34,7 +34,7 @@ export async function probeFile(file: string): Promise<FileProbe> {
     // stat before open: opening a FIFO would wait for a writer.
     const info = await stat(file);
     if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: ${file}`), { code: 'EISDIR' });
-    if (!info.isFile()) throw optionError(`${file} is not a regular file`, 'save the data to a file first, then name that file');
+    if (!info.isFile()) throw usageError(`${file} is not a regular file`, 'save the data to a file first, then name that file');
     const head = Buffer.alloc(8);
     const handle = await open(file, 'r');
     const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
@@ -50,7 +50,7 @@ export async function probeFile(file: string): Promise<FileProbe> {
 function gzipError(file: string, error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'Z_NEED_DICT') {
-    return dataError(file, undefined, `corrupt or truncated gzip data (${(error as Error).message})`, 'check that the file was copied whole');
+    return invalidDataError(file, undefined, `corrupt or truncated gzip data (${(error as Error).message})`, 'check that the file was copied whole');
   }
   return fromFsError(error, file, 'cannot read the data');
 }

@@ -1,4 +1,4 @@
-import { dataError, emptyError } from './errors.js';
+import { invalidDataError, emptyError } from './errors.js';
 import { fileBytes } from './file-source.js';
 import type { Cell, RowBatch } from './types.js';
 import { utf8Chunks } from './utf8-chunks.js';
@@ -46,7 +46,7 @@ class LineSplitter {
 
   private append(bytes: Buffer): void {
     this.size += bytes.length;
-    if (this.size > this.maxBytes) throw dataError(this.file, { line: this.line }, `a line longer than ${this.maxBytes} bytes`, 'each line must hold one JSON object; check the file format');
+    if (this.size > this.maxBytes) throw invalidDataError(this.file, { line: this.line }, `a line longer than ${this.maxBytes} bytes`, 'each line must hold one JSON object; check the file format');
     if (bytes.length > 0) this.parts.push(bytes);
   }
 
@@ -75,10 +75,10 @@ async function* jsonObjects(file: string, options: JsonlReadOptions): AsyncGener
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      throw dataError(file, { line }, `malformed JSON (${(error as Error).message})`, 'each line must hold one complete JSON object');
+      throw invalidDataError(file, { line }, `malformed JSON (${(error as Error).message})`, 'each line must hold one complete JSON object');
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw dataError(file, { line }, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, 'each line must hold one JSON object');
+      throw invalidDataError(file, { line }, `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, 'each line must hold one JSON object');
     }
     yield { object: value as Record<string, unknown>, line };
   }

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet';
 import { fromFsError, isMlshipError } from '@mlship/core';
-import { dataError, unsupportedError, type Position } from './errors.js';
+import { invalidDataError, unsupportedError, type Position } from './errors.js';
 import type { Cell, RowBatch } from './types.js';
 
 /** Codecs beyond hyparquet's own (snappy, uncompressed) that Node's zlib can undo. */
@@ -20,11 +20,11 @@ function handleBuffer(file: string, handle: FileHandle, size: number): AsyncBuff
   return {
     byteLength: size,
     async slice(start: number, end = size): Promise<ArrayBuffer> {
-      if (start < 0 || end > size || start > end) throw dataError(file, undefined, `truncated or corrupt: it points at bytes ${start}..${end} of a ${size}-byte file`, 'check that the file was copied whole');
+      if (start < 0 || end > size || start > end) throw invalidDataError(file, undefined, `truncated or corrupt: it points at bytes ${start}..${end} of a ${size}-byte file`, 'check that the file was copied whole');
       const bytes = new Uint8Array(end - start);
       for (let done = 0; done < bytes.length; ) {
         const { bytesRead } = await handle.read(bytes, done, bytes.length - done, start + done);
-        if (bytesRead === 0) throw dataError(file, undefined, 'truncated: the file ended while being read', 'check that the file was copied whole');
+        if (bytesRead === 0) throw invalidDataError(file, undefined, 'truncated: the file ended while being read', 'check that the file was copied whole');
         done += bytesRead;
       }
       return bytes.buffer;
@@ -37,7 +37,7 @@ function parquetError(file: string, error: unknown, at: Position, what: string):
   const message = error instanceof Error ? error.message : String(error);
   const codec = /unsupported compression codec: (\w+)/.exec(message);
   if (codec) return unsupportedError(file, `Parquet compression ${codec[1]} is not supported here`, 'rewrite the file with snappy, gzip or no compression');
-  return dataError(file, at, `${what} (${message})`, 'the file is corrupt or truncated; check that it was copied whole');
+  return invalidDataError(file, at, `${what} (${message})`, 'the file is corrupt or truncated; check that it was copied whole');
 }
 
 const jsonSafe = (_key: string, value: unknown): unknown => (typeof value === 'bigint' || value instanceof Uint8Array ? toCell(value) : value);

@@ -1,7 +1,8 @@
+import { usageError } from '@mlship/core';
 import { columnsOfRows, ColumnModes, type ColumnBatch, type ColumnReadOptions } from './column-batch.js';
 import { readCsv, readCsvColumns, readCsvHeader } from './csv-reader.js';
 import { checkDelimiter, readFirstLine, sniffDelimiter } from './delimiter.js';
-import { emptyError, optionError } from './errors.js';
+import { emptyError } from './errors.js';
 import { probeFile } from './file-source.js';
 import { readJsonl, readJsonlKeys } from './jsonl-reader.js';
 import { readParquet, readParquetInfo } from './parquet-reader.js';
@@ -22,7 +23,7 @@ interface ReadPlan {
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw optionError(`${name} must be a positive integer, got ${value}`, `leave ${name} out to use ${fallback}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw usageError(`${name} must be a positive integer, got ${value}`, `leave ${name} out to use ${fallback}`);
   return value;
 }
 

@@ -1,4 +1,5 @@
-import { dataError, optionError, unsupportedError } from './errors.js';
+import { usageError } from '@mlship/core';
+import { invalidDataError, unsupportedError } from './errors.js';
 import type { FileProbe } from './file-source.js';
 import type { TableFormat } from './types.js';
 
@@ -28,7 +29,7 @@ const PARQUET_MAGIC = Buffer.from('PAR1');
  */
 export function resolveFormat(file: string, probe: FileProbe, option: string | undefined): TableFormat {
   if (option !== undefined && !FORMATS.includes(option as TableFormat)) {
-    throw optionError(`unknown table format "${option}"`, `use one of ${FORMATS.join(', ')}`);
+    throw usageError(`unknown table format "${option}"`, `use one of ${FORMATS.join(', ')}`);
   }
   const isParquet = probe.head.subarray(0, 4).equals(PARQUET_MAGIC);
   const format = (option as TableFormat | undefined) ?? BY_EXTENSION[formatExtension(file)] ?? sniffFormat(probe, isParquet);
@@ -36,7 +37,7 @@ export function resolveFormat(file: string, probe: FileProbe, option: string | u
     throw unsupportedError(file, 'gzip-compressed Parquet cannot be read in place', 'gunzip it first; Parquet compresses its data internally');
   }
   if (format !== 'parquet' && isParquet) {
-    throw dataError(file, undefined, `this is a Parquet file, not ${format}`, 'name it .parquet, or pass the format "parquet"');
+    throw invalidDataError(file, undefined, `this is a Parquet file, not ${format}`, 'name it .parquet, or pass the format "parquet"');
   }
   return format;
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { dataError } from './errors.js';
+import { invalidDataError } from './errors.js';
 
 const NEWLINE = 0x0a;
 
@@ -57,13 +57,13 @@ export async function* utf8Chunks(file: string, chunks: AsyncIterable<Buffer>): 
     const tail = unfinishedTail(data);
     const body = data.subarray(0, data.length - tail);
     if (!isUtf8(body)) {
-      throw dataError(file, { line: line + countNewlines(body, 0, firstInvalidByte(body)) }, 'invalid UTF-8 (is this a binary file, or another encoding such as Latin-1 or UTF-16?)', HINT);
+      throw invalidDataError(file, { line: line + countNewlines(body, 0, firstInvalidByte(body)) }, 'invalid UTF-8 (is this a binary file, or another encoding such as Latin-1 or UTF-16?)', HINT);
     }
     const nul = body.indexOf(0);
-    if (nul >= 0) throw dataError(file, { line: line + countNewlines(body, 0, nul) }, 'a NUL byte: this looks like a binary file, or UTF-16 text', HINT);
+    if (nul >= 0) throw invalidDataError(file, { line: line + countNewlines(body, 0, nul) }, 'a NUL byte: this looks like a binary file, or UTF-16 text', HINT);
     line += countNewlines(body);
     carry = Buffer.from(data.subarray(data.length - tail));
     yield chunk;
   }
-  if (carry.length > 0) throw dataError(file, { line }, 'invalid UTF-8: the file ends inside a character', HINT);
+  if (carry.length > 0) throw invalidDataError(file, { line }, 'invalid UTF-8: the file ends inside a character', HINT);
 }

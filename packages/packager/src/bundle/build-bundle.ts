@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { digestFile, ErrorCode, makeDirectory, ExitCode, fsyncDir, hexOf, isValidName, MLSHIP_VERSION, MlshipError, TEMP_PREFIX, type Digest } from '@mlship/core';
+import { SERVED_MODEL_FILE } from '@mlship/onnx/model-files';
 import { BundleErrorCode, bundleError } from './errors.js';
 import { DEFAULT_BUNDLE_BASES, dockerfile, dockerignore } from './dockerfile.js';
 import { modelFacts, modelFileNames, modelJson, resolveModel, writeModelFile } from './model-source.js';
@@ -210,9 +211,9 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BundleRe
     for (const file of modelFiles) {
       await writeModelFile(options.registry, model, file, await writer.reserve(`${MODEL_DIR}/${file}`));
     }
-    await writer.text(`${MODEL_DIR}/model.json`, modelJson(facts));
+    await writer.text(`${MODEL_DIR}/${SERVED_MODEL_FILE}`, modelJson(facts));
     let digests = await writer.digests();
-    const subjects = [...modelFiles, 'model.json'].sort().map((file) => ({ path: `${MODEL_DIR}/${file}`, digest: digests.get(`${MODEL_DIR}/${file}`)!.digest }));
+    const subjects = [...modelFiles, SERVED_MODEL_FILE].sort().map((file) => ({ path: `${MODEL_DIR}/${file}`, digest: digests.get(`${MODEL_DIR}/${file}`)!.digest }));
     await writer.text(
       `${MODEL_DIR}/provenance.json`,
       buildProvenance({

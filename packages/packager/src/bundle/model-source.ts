@@ -2,14 +2,15 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseRef, withoutCredentials } from '@mlship/core';
+import { MODEL_FILES } from '@mlship/onnx/model-files';
 import { openArtifactFile, resolveRef, type ArtifactVersion } from '@mlship/registry';
 import { BundleErrorCode, bundleError } from './errors.js';
 import type { BundleGitFacts, BundleModelFacts } from './types.js';
 
 /** Files the server needs; a model without them cannot be served. */
-export const REQUIRED_MODEL_FILES = ['model.onnx', 'signature.json'] as const;
+export const REQUIRED_MODEL_FILES = [MODEL_FILES.onnx, MODEL_FILES.signature] as const;
 /** Files copied when the model has them. */
-export const OPTIONAL_MODEL_FILES = ['model-card.md', 'model-card.json'] as const;
+export const OPTIONAL_MODEL_FILES = [MODEL_FILES.cardMarkdown, MODEL_FILES.cardJson] as const;
 
 /** Resolves `ref`, which must name a model holding model.onnx and signature.json. */
 export async function resolveModel(registry: string, ref: string): Promise<ArtifactVersion> {

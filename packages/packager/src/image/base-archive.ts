@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, hexOf, type Digest } from '@mlship/core';
-import { MAX_DOCUMENT_BYTES } from '@mlship/registry';
+import { MAX_DOCUMENT_BYTES, reuseBlob } from '@mlship/registry';
+import type { Descriptor, OciIndex, Platform } from '@mlship/oci';
 import { malformedBase, parseJson, type BaseSource } from './base-documents.js';
 import { selectLayoutEntry } from './base-layout.js';
-import { ensureBlob, reuseBlob, verifyBytes } from './blob-store.js';
+import { ensureBlob, verifyBytes } from './blob-store.js';
 import type { LayoutReference } from './reference.js';
 import { ArchiveMemory, scanTar } from './tar-scan.js';
-import type { ImageDescriptor, ImageIndexDocument, ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
 /** In-memory limits of the first pass over an archive: documents are small, layers are streamed. */
 export const ARCHIVE_ENTRY_LIMIT = MAX_DOCUMENT_BYTES;
@@ -22,7 +23,7 @@ export async function storeFromArchive(
   root: string,
   file: string,
   what: string,
-  wanted: Map<string, ImageDescriptor>,
+  wanted: Map<string, Descriptor>,
   onProgress?: (event: ImageProgress) => void,
 ): Promise<void> {
   if (wanted.size === 0) return;
@@ -56,10 +57,10 @@ export async function openOciArchiveSource(root: string, reference: LayoutRefere
       exitCode: ExitCode.usage,
     });
   }
-  const index = parseJson<ImageIndexDocument>(indexBytes, `${describe} index.json`);
+  const index = parseJson<OciIndex>(indexBytes, `${describe} index.json`);
   const entry = selectLayoutEntry(index, reference.ref, platform, describe);
 
-  const readDocument = async (descriptor: ImageDescriptor): Promise<Buffer> => {
+  const readDocument = async (descriptor: Descriptor): Promise<Buffer> => {
     const name = memory.resolve(blobName(descriptor.digest));
     const bytes = memory.files.get(name);
     if (!bytes) {
@@ -77,8 +78,8 @@ export async function openOciArchiveSource(root: string, reference: LayoutRefere
       return { bytes: await readDocument(entry), digest: entry.digest, mediaType: entry.mediaType };
     },
     document: readDocument,
-    async storeLayers(layers: ImageDescriptor[], onProgress?: (event: ImageProgress) => void) {
-      const streamed = new Map<string, ImageDescriptor>();
+    async storeLayers(layers: Descriptor[], onProgress?: (event: ImageProgress) => void) {
+      const streamed = new Map<string, Descriptor>();
       for (const layer of layers) {
         const name = memory.resolve(blobName(layer.digest));
         const held = memory.files.get(name);

@@ -6,9 +6,9 @@ import tar from 'tar-stream';
 import { digestOf } from '@mlship/core';
 import { initRegistry, writeBlob } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
+import { canonicalBytes } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
 import { DiffIdTap } from './base-docker-archive.js';
-import { canonicalBytes } from './canonical-json.js';
 import { baseConfig, plainTar } from './test-fixtures.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };

@@ -1,18 +1,17 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { ErrorCode, ExitCode, MlshipError, createSha256, hexOf, isDigest, writeFileAtomic, type Digest } from '@mlship/core';
-import { blobPath, openBlobStream, writeBlob } from '@mlship/registry';
+import { openBlobStream, readBlobHead, reuseBlob, writeBlob } from '@mlship/registry';
+import { ImageMediaType, canonicalBytes, type Descriptor, type OciManifest, type Platform } from '@mlship/oci';
 import { ARCHIVE_ENTRY_LIMIT, ARCHIVE_MEMORY_BUDGET } from './base-archive.js';
 import { checkConfigPlatform, malformedBase, parseConfig, parseJson, type BaseImage } from './base-documents.js';
-import { reuseBlob, storeDocument } from './blob-store.js';
-import { canonicalBytes } from './canonical-json.js';
+import { storeDocument } from './blob-store.js';
 import { layerCacheDir } from './layer.js';
-import { ImageMediaType } from './media-types.js';
 import { parseRegistryReference, type DockerArchiveReference } from './reference.js';
 import { ArchiveMemory, scanTar } from './tar-scan.js';
-import type { ImageDescriptor, ImageManifestDocument, ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
 interface DockerArchiveEntry {
   Config: string;
@@ -113,7 +112,7 @@ async function storeLayer(
   /** Names the layer in progress events until its digest is known. */
   progress: { id: Digest; size: number },
   onProgress?: (event: ImageProgress) => void,
-): Promise<{ descriptor: ImageDescriptor; diffId: Digest }> {
+): Promise<{ descriptor: Descriptor; diffId: Digest }> {
   const tap = new DiffIdTap();
   if (Buffer.isBuffer(source)) tap.end(source);
   else {
@@ -155,10 +154,7 @@ async function storedDiffId(root: string, digest: Digest): Promise<Digest> {
 }
 
 async function storedCompression(root: string, digest: Digest): Promise<Compression> {
-  const head = Buffer.alloc(4);
-  const handle = await open(blobPath(root, digest), 'r');
-  await handle.read(head, 0, 4, 0).finally(() => handle.close());
-  return compressionOf(head);
+  return compressionOf(await readBlobHead(root, digest, 4));
 }
 
 function normalizeTag(tag: string): string | undefined {
@@ -233,7 +229,7 @@ export async function fetchDockerArchive(
   const config = parseConfig(configBytes, describe, entry.Layers.length);
   checkConfigPlatform(config, platform, describe);
 
-  const results = new Map<string, { descriptor: ImageDescriptor; diffId: Digest }>();
+  const results = new Map<string, { descriptor: Descriptor; diffId: Digest }>();
   const streamed = new Map<string, { expected: Digest | undefined; id: Digest; size: number }>();
   for (const [position, layerName] of entry.Layers.entries()) {
     const name = memory.resolve(layerName);
@@ -266,7 +262,7 @@ export async function fetchDockerArchive(
       results.set(tarEntry.name, await storeLayer(root, stream, wanted.expected, wanted, onProgress));
     });
   }
-  const layers: ImageDescriptor[] = [];
+  const layers: Descriptor[] = [];
   for (const [position, layerName] of entry.Layers.entries()) {
     const result = results.get(memory.resolve(layerName));
     if (!result) throw malformedBase(describe, `the layer ${layerName} could not be read`);
@@ -280,8 +276,8 @@ export async function fetchDockerArchive(
     layers.push(result.descriptor);
   }
   const configDigest = await storeDocument(root, configBytes);
-  const configDescriptor: ImageDescriptor = { mediaType: ImageMediaType.ociConfig, digest: configDigest, size: configBytes.length };
-  const manifest: ImageManifestDocument = { schemaVersion: 2, mediaType: ImageMediaType.ociManifest, config: configDescriptor, layers };
+  const configDescriptor: Descriptor = { mediaType: ImageMediaType.ociConfig, digest: configDigest, size: configBytes.length };
+  const manifest: OciManifest = { schemaVersion: 2, mediaType: ImageMediaType.ociManifest, config: configDescriptor, layers };
   const manifestDigest = await storeDocument(root, canonicalBytes(manifest));
   return {
     manifest,

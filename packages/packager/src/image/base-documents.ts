@@ -1,25 +1,30 @@
 import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
-import { storeDocument } from './blob-store.js';
 import {
   ImageMediaType,
   isIndexMediaType,
   isKnownLayerMediaType,
   isSchema1MediaType,
   ociLayerMediaType,
-} from './media-types.js';
+  type ImageConfigDocument,
+  type Descriptor,
+  type OciIndex,
+  type OciManifest,
+  type Platform,
+} from '@mlship/oci';
+import { storeDocument } from './blob-store.js';
 import { formatPlatform, platformMatches, platformMissing, selectPlatformManifest } from './platform.js';
 import type { ImageReference } from './reference.js';
-import type { ImageConfigDocument, ImageDescriptor, ImageIndexDocument, ImageManifestDocument, ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
 export interface BaseImage {
   /** The image manifest for the platform, as the source holds it (Docker media types unchanged). */
-  manifest: ImageManifestDocument;
+  manifest: OciManifest;
   /** The base's image config, parsed. */
   config: ImageConfigDocument;
   /** Its config blob, with the OCI config media type. */
-  configDescriptor: ImageDescriptor;
+  configDescriptor: Descriptor;
   /** Its layers, bottom first, with OCI media types; every blob is in the store, verified. */
-  layers: ImageDescriptor[];
+  layers: Descriptor[];
   source: {
     transport: ImageReference['transport'];
     /** `org.opencontainers.image.base.name` for images built on it. */
@@ -38,9 +43,9 @@ export interface BaseSource {
   /** The document the reference names (index or manifest) and its digest, verified. */
   top(): Promise<{ bytes: Buffer; digest: Digest; mediaType: string | undefined }>;
   /** A manifest or config named by a descriptor, verified against its digest. */
-  document(descriptor: ImageDescriptor, kind: 'manifest' | 'config'): Promise<Buffer>;
+  document(descriptor: Descriptor, kind: 'manifest' | 'config'): Promise<Buffer>;
   /** Puts the layer blobs the store lacks into it, each verified. */
-  storeLayers(layers: ImageDescriptor[], onProgress?: (event: ImageProgress) => void): Promise<void>;
+  storeLayers(layers: Descriptor[], onProgress?: (event: ImageProgress) => void): Promise<void>;
 }
 
 export function malformedBase(where: string, why: string): MlshipError {
@@ -61,8 +66,8 @@ export function parseJson<T>(bytes: Uint8Array, where: string): T {
 }
 
 /** A descriptor with a media type, a sha256 digest (64 lowercase hex digits) and a size. */
-export function isDescriptor(value: unknown): value is ImageDescriptor {
-  const candidate = value as ImageDescriptor | undefined;
+export function isDescriptor(value: unknown): value is Descriptor {
+  const candidate = value as Descriptor | undefined;
   return (
     typeof candidate?.mediaType === 'string' &&
     typeof candidate.digest === 'string' &&
@@ -72,8 +77,8 @@ export function isDescriptor(value: unknown): value is ImageDescriptor {
   );
 }
 
-export function parseManifest(bytes: Uint8Array, where: string): ImageManifestDocument {
-  const manifest = parseJson<ImageManifestDocument>(bytes, where);
+export function parseManifest(bytes: Uint8Array, where: string): OciManifest {
+  const manifest = parseJson<OciManifest>(bytes, where);
   if (isSchema1MediaType(manifest.mediaType) || (manifest.schemaVersion as number) === 1) {
     throw malformedBase(where, 'Docker schema1 manifests are not supported (re-push it with a current tool)');
   }
@@ -104,7 +109,7 @@ export function checkConfigPlatform(config: ImageConfigDocument, want: Platform,
 }
 
 /** Base layers as they go into our manifest: OCI media types, digest and size, annotations and urls kept. */
-export function toOciLayers(layers: ImageDescriptor[], where: string): ImageDescriptor[] {
+export function toOciLayers(layers: Descriptor[], where: string): Descriptor[] {
   return layers.map((layer) => {
     if (!isKnownLayerMediaType(layer.mediaType)) throw malformedBase(where, `unsupported layer media type ${layer.mediaType}`);
     return {
@@ -132,7 +137,7 @@ export async function resolveBase(
   let manifestBytes = top.bytes;
   let manifestDigest = top.digest;
   if (isIndex) {
-    const index = topDocument as ImageIndexDocument;
+    const index = topDocument as OciIndex;
     if (!Array.isArray(index.manifests) || !index.manifests.every(isDescriptor)) throw malformedBase(source.describe, 'the index lacks valid manifests');
     const chosen = selectPlatformManifest(index.manifests, platform, source.describe);
     manifestBytes = await source.document(chosen, 'manifest');

@@ -1,11 +1,12 @@
 import { registerWriter } from '@mlship/registry';
+import type { Platform } from '@mlship/oci';
 import { openOciArchiveSource } from './base-archive.js';
 import { resolveBase, type BaseImage } from './base-documents.js';
 import { fetchDockerArchive } from './base-docker-archive.js';
 import { openLayoutSource } from './base-layout.js';
 import { RegistryBaseSource } from './base-registry.js';
 import { parseImageReference, type ImageReference } from './reference.js';
-import type { ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
 export type { BaseImage } from './base-documents.js';
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import tar from 'tar-stream';
 import { initRegistry } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
+import type { Descriptor } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
 import { makeBaseLayout, type BaseLayout } from './test-fixtures.js';
-import type { ImageDescriptor } from './types.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 
@@ -13,12 +13,12 @@ describe('index.json entries of oci: and oci-archive: bases', () => {
   let temp: { dir: string; cleanup: () => Promise<void> };
   let registry: string;
   let layout: BaseLayout;
-  let good: ImageDescriptor;
+  let good: Descriptor;
   beforeAll(async () => {
     temp = await makeTempDir('mlship-base-layout-');
     registry = (await initRegistry({ dir: join(temp.dir, 'project') })).registry;
     layout = await makeBaseLayout(join(temp.dir, 'base'), [AMD64], 'base');
-    good = (JSON.parse(await readFile(join(layout.dir, 'index.json'), 'utf8')) as { manifests: ImageDescriptor[] }).manifests[0]!;
+    good = (JSON.parse(await readFile(join(layout.dir, 'index.json'), 'utf8')) as { manifests: Descriptor[] }).manifests[0]!;
   });
   afterAll(() => temp.cleanup());
 

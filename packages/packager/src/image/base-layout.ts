@@ -1,20 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, fromFsError, hexOf, type Digest } from '@mlship/core';
+import { OciAnnotation, type Descriptor, type OciIndex, type Platform } from '@mlship/oci';
 import { MAX_DOCUMENT_BYTES } from '@mlship/registry';
 import { isDescriptor, malformedBase, parseJson, type BaseSource } from './base-documents.js';
 import { documentTooLarge, ensureBlob, verifyBytes } from './blob-store.js';
 import { selectPlatformManifest } from './platform.js';
 import type { LayoutReference } from './reference.js';
-import type { ImageDescriptor, ImageIndexDocument, ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
-const REF_NAME = 'org.opencontainers.image.ref.name';
+const REF_NAME = OciAnnotation.refName;
 
 /**
  * The index.json entry a layout reference names: by `ref.name` when given (entries sharing a name are
  * told apart by platform), else the only entry, else the one named `latest`.
  */
-export function selectLayoutEntry(index: ImageIndexDocument, ref: string | undefined, platform: Platform, where: string): ImageDescriptor {
+export function selectLayoutEntry(index: OciIndex, ref: string | undefined, platform: Platform, where: string): Descriptor {
   const entries = Array.isArray(index.manifests) ? index.manifests : [];
   // Digests name files in the layout and sizes bound what is read: both must be checked first.
   const invalid = entries.find((entry) => !isDescriptor(entry));
@@ -23,7 +24,7 @@ export function selectLayoutEntry(index: ImageIndexDocument, ref: string | undef
   }
   const names = [...new Set(entries.map((entry) => entry.annotations?.[REF_NAME]).filter((name): name is string => typeof name === 'string'))];
   const named = (name: string) => entries.filter((entry) => entry.annotations?.[REF_NAME] === name);
-  let candidates: ImageDescriptor[];
+  let candidates: Descriptor[];
   if (ref !== undefined) {
     candidates = named(ref);
     if (candidates.length === 0) {
@@ -70,11 +71,11 @@ export async function openLayoutSource(root: string, reference: LayoutReference,
   const indexBytes = await readFile(join(dir, 'index.json')).catch((error: unknown) => {
     throw fromFsError(error, join(dir, 'index.json'), 'cannot read the base image');
   });
-  const index = parseJson<ImageIndexDocument>(indexBytes, `${dir}/index.json`);
+  const index = parseJson<OciIndex>(indexBytes, `${dir}/index.json`);
   const entry = selectLayoutEntry(index, reference.ref, platform, describe);
   const blobFile = (digest: Digest) => join(dir, 'blobs', 'sha256', hexOf(digest));
 
-  const readDocument = async (descriptor: ImageDescriptor): Promise<Buffer> => {
+  const readDocument = async (descriptor: Descriptor): Promise<Buffer> => {
     if (descriptor.size > MAX_DOCUMENT_BYTES) throw documentTooLarge(`${describe} blob ${descriptor.digest}`, descriptor.size);
     const bytes = await readFile(blobFile(descriptor.digest)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') throw missingInLayout(describe, descriptor.digest);
@@ -90,7 +91,7 @@ export async function openLayoutSource(root: string, reference: LayoutReference,
       return { bytes: await readDocument(entry), digest: entry.digest, mediaType: entry.mediaType };
     },
     document: readDocument,
-    async storeLayers(layers: ImageDescriptor[], onProgress?: (event: ImageProgress) => void) {
+    async storeLayers(layers: Descriptor[], onProgress?: (event: ImageProgress) => void) {
       for (const layer of layers) {
         await ensureBlob(
           root,

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { digestOf } from '@mlship/core';
 import { initRegistry } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
+import { ImageMediaType, canonicalBytes } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
-import { canonicalBytes } from './canonical-json.js';
-import { ImageMediaType } from './media-types.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 

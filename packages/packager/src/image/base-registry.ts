@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ErrorCode, ExitCode, MlshipError, digestOf, readStreamLimited, type Digest } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, digestOf, readAll, type Digest } from '@mlship/core';
 import { OciClient, hasBlob, readBlobVerified, MAX_DOCUMENT_BYTES } from '@mlship/registry';
+import { isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT, type Descriptor } from '@mlship/oci';
 import type { BaseSource } from './base-documents.js';
 import { documentTooLarge, ensureBlob, verifyBytes } from './blob-store.js';
-import { isIndexMediaType, isManifestMediaType, MANIFEST_ACCEPT } from './media-types.js';
 import type { RegistryReference } from './reference.js';
-import type { ImageDescriptor, ImageProgress } from './types.js';
+import type { ImageProgress } from './types.js';
 
 function notFound(reference: RegistryReference, what: string): MlshipError {
   return new MlshipError(ErrorCode.refNotFound, `${reference.name}: ${what} not found in the registry`, {
@@ -21,7 +21,7 @@ async function readBody(response: Response, limit: number, what: string, tooLarg
   if (!response.body) return Buffer.alloc(0);
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   try {
-    return await readStreamLimited(body, limit, what);
+    return await readAll(body, limit, what);
   } catch (error) {
     body.destroy();
     if (error instanceof MlshipError && error.code === ErrorCode.usage) throw tooLarge();
@@ -66,7 +66,7 @@ export class RegistryBaseSource implements BaseSource {
     return this.getManifest(digest ?? tag ?? 'latest', digest);
   }
 
-  async document(descriptor: ImageDescriptor, kind: 'manifest' | 'config'): Promise<Buffer> {
+  async document(descriptor: Descriptor, kind: 'manifest' | 'config'): Promise<Buffer> {
     if (descriptor.size > MAX_DOCUMENT_BYTES) throw documentTooLarge(`${kind} ${descriptor.digest}`, descriptor.size);
     if (await hasBlob(this.root, descriptor.digest)) return readBlobVerified(this.root, descriptor.digest);
     if (kind === 'manifest' || isIndexMediaType(descriptor.mediaType) || isManifestMediaType(descriptor.mediaType)) {
@@ -83,7 +83,7 @@ export class RegistryBaseSource implements BaseSource {
     return bytes;
   }
 
-  async storeLayers(layers: ImageDescriptor[], onProgress?: (event: ImageProgress) => void): Promise<void> {
+  async storeLayers(layers: Descriptor[], onProgress?: (event: ImageProgress) => void): Promise<void> {
     for (const layer of layers) {
       if (layer.urls?.length && !(await hasBlob(this.root, layer.digest))) {
         // Foreign (non-distributable) layers live elsewhere; mlship does not fetch from third-party URLs.

@@ -1,29 +1,9 @@
-import { stat, utimes } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCode, ExitCode, MlshipError, digestOf, type Digest } from '@mlship/core';
-import { blobPath, hasBlob, writeBlob, MAX_DOCUMENT_BYTES, type BlobSource } from '@mlship/registry';
-import type { ImageDescriptor, ImageProgress } from './types.js';
-
-/**
- * Marks a reused blob as recently written, so that a `registry gc` running meanwhile (which spares
- * blobs written after the oldest live writer started) cannot remove it before the image is indexed.
- */
-export async function touchBlob(root: string, digest: Digest): Promise<void> {
-  const now = new Date();
-  await utimes(blobPath(root, digest), now, now).catch(() => undefined);
-}
-
-/** True when the store holds the blob with the expected size (a reused blob is touched, see `touchBlob`). */
-export async function reuseBlob(root: string, digest: Digest, size?: number): Promise<boolean> {
-  if (!(await hasBlob(root, digest))) return false;
-  if (size !== undefined) {
-    const info = await stat(blobPath(root, digest)).catch(() => undefined);
-    if (info?.size !== size) return false;
-  }
-  await touchBlob(root, digest);
-  return true;
-}
+import type { Descriptor } from '@mlship/oci';
+import { reuseBlob, writeBlob, MAX_DOCUMENT_BYTES, type BlobSource } from '@mlship/registry';
+import type { ImageProgress } from './types.js';
 
 /** Stores a small document (manifest, index, config) unless present; its digest must match. */
 export async function storeDocument(root: string, bytes: Uint8Array, digest: Digest = digestOf(bytes)): Promise<Digest> {
@@ -37,7 +17,7 @@ export async function storeDocument(root: string, bytes: Uint8Array, digest: Dig
  */
 export async function ensureBlob(
   root: string,
-  descriptor: ImageDescriptor,
+  descriptor: Descriptor,
   open: () => Promise<BlobSource>,
   onProgress?: (event: ImageProgress) => void,
 ): Promise<boolean> {
@@ -62,7 +42,7 @@ export async function ensureBlob(
 }
 
 /** Passes a stream on, failing it as soon as more bytes come than the descriptor's size (a lying source). */
-export function limitedTo(source: Readable | AsyncIterable<Uint8Array>, descriptor: ImageDescriptor): Readable {
+export function limitedTo(source: Readable | AsyncIterable<Uint8Array>, descriptor: Descriptor): Readable {
   let bytes = 0;
   const limit = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {

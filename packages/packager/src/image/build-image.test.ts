@@ -5,11 +5,11 @@ import { execa } from 'execa';
 import type { Digest } from '@mlship/core';
 import { initRegistry, readBlobVerified } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
+import type { ImageConfigDocument, OciIndex, OciManifest } from '@mlship/oci';
 import { buildImage, type BuildImageOptions, type ImagePlatform } from './build-image.js';
 import { writeImageArchive } from './image-archive.js';
 import type { LayerEntry } from './layer.js';
 import { addLayoutEntry, BASE_PATH, makeBaseLayout, plainTar, writeDockerArchive, type BaseLayout } from './test-fixtures.js';
-import type { ImageConfigDocument, ImageIndexDocument, ImageManifestDocument } from './types.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };
 const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };
@@ -79,7 +79,7 @@ describe('buildImage from local bases', () => {
     expect(built).toMatchObject({ platform: AMD64, digest: image.digest, baseLayers: 1 });
     expect(built!.layers.map((layer) => layer.name)).toEqual(['runtime', 'app', 'weights']);
 
-    const manifest = await json<ImageManifestDocument>(image.digest);
+    const manifest = await json<OciManifest>(image.digest);
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(manifest.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
     expect(manifest.layers.map((layer) => layer.digest)).toEqual([single.manifests[0]!.layers[0]!.digest, ...built!.layers.map((layer) => layer.digest)]);
@@ -149,8 +149,8 @@ describe('buildImage from local bases', () => {
     const archive = join(temp.dir, 'base-oci.tar');
     await execa('skopeo', ['copy', `oci:${single.dir}:single`, `oci-archive:${archive}:single`]);
     const fromArchive = await buildImage(options(`oci-archive:${archive}`));
-    const layoutManifest = await json<ImageManifestDocument>(fromLayout.digest);
-    const archiveManifest = await json<ImageManifestDocument>(fromArchive.digest);
+    const layoutManifest = await json<OciManifest>(fromLayout.digest);
+    const archiveManifest = await json<OciManifest>(fromArchive.digest);
     expect(archiveManifest.layers).toEqual(layoutManifest.layers);
     expect(archiveManifest.annotations!['org.opencontainers.image.base.name']).toBe(`oci-archive:${archive}`);
 
@@ -159,7 +159,7 @@ describe('buildImage from local bases', () => {
     const layer = await plainTar([{ name: 'etc/docker-base', data: 'from docker\n' }]);
     await writeDockerArchive(saved, { platform: AMD64, layers: [layer], repoTag: 'localhost/dbase:7' });
     const fromDocker = await buildImage(options(`docker-archive:${saved}:localhost/dbase:7`));
-    const dockerManifest = await json<ImageManifestDocument>(fromDocker.digest);
+    const dockerManifest = await json<OciManifest>(fromDocker.digest);
     const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
     expect(dockerManifest.layers[0]).toEqual({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: diffId, size: layer.length });
     expect((await json<ImageConfigDocument>(dockerManifest.config.digest)).rootfs.diff_ids[0]).toBe(diffId);
@@ -176,14 +176,14 @@ describe('buildImage from local bases', () => {
     const ours = join(temp.dir, 'ours.tar');
     await writeImageArchive({ registry, digest: fromLayout.digest, mediaType: fromLayout.mediaType, file: ours, repoTag: 'localhost/ours:1' });
     const onOurs = await buildImage(options(`docker-archive:${ours}`, { layers: () => [] }));
-    const onOursManifest = await json<ImageManifestDocument>(onOurs.digest);
+    const onOursManifest = await json<OciManifest>(onOurs.digest);
     expect(onOursManifest.layers).toEqual(layoutManifest.layers);
   });
 
   it('builds an image index for several platforms from a multi-platform base', async () => {
     const image = await buildImage(options(multi.reference, { platforms: [AMD64, ARM64] }));
     expect(image.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-    const index = await json<ImageIndexDocument>(image.digest);
+    const index = await json<OciIndex>(image.digest);
     expect(index.manifests.map((entry) => [entry.platform, entry.digest])).toEqual([
       [{ architecture: 'amd64', os: 'linux' }, image.manifests[0]!.digest],
       [{ architecture: 'arm64', os: 'linux' }, image.manifests[1]!.digest],
@@ -192,12 +192,12 @@ describe('buildImage from local bases', () => {
     const [amd, arm] = image.manifests.map((manifest) => manifest.layers);
     expect(arm![0]!.digest).not.toBe(amd![0]!.digest); // the platform's own runtime
     expect(arm!.slice(1)).toEqual(amd!.slice(1).map((layer) => ({ ...layer, cached: true })));
-    const armManifest = await json<ImageManifestDocument>(image.manifests[1]!.digest);
+    const armManifest = await json<OciManifest>(image.manifests[1]!.digest);
     expect(armManifest.layers[0]!.digest).toBe(multi.manifests[1]!.layers[0]!.digest);
     expect((await json<ImageConfigDocument>(armManifest.config.digest)).architecture).toBe('arm64');
 
     await name('images/edge:1', image);
-    const raw = JSON.parse((await execa('skopeo', ['inspect', '--raw', `oci:${registry}:images/edge:1`])).stdout) as ImageIndexDocument;
+    const raw = JSON.parse((await execa('skopeo', ['inspect', '--raw', `oci:${registry}:images/edge:1`])).stdout) as OciIndex;
     expect(raw.manifests).toHaveLength(2);
     // skopeo picks the arm64 manifest (its Digest names the index it came through).
     const arm64 = JSON.parse((await execa('skopeo', ['--override-arch', 'arm64', 'inspect', `oci:${registry}:images/edge:1`])).stdout) as { Digest: string; Architecture: string; Layers: string[] };

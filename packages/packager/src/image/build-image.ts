@@ -1,13 +1,12 @@
-import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
+import { usageError, type Digest } from '@mlship/core';
+import { ImageMediaType, OciAnnotation, canonicalBytes, type Descriptor, type OciIndex, type OciManifest, type Platform } from '@mlship/oci';
 import { registerWriter, writeBlob } from '@mlship/registry';
 import { fetchBaseImage, type BaseImage } from './base-image.js';
-import { canonicalBytes } from './canonical-json.js';
 import { imageConfig, type ImageRuntimeConfig } from './image-config.js';
 import { buildLayer, type LayerEntry } from './layer.js';
-import { ImageMediaType } from './media-types.js';
 import { formatPlatform } from './platform.js';
 import { parseImageReference } from './reference.js';
-import type { ImageDescriptor, ImageIndexDocument, ImageManifestDocument, ImageProgress, Platform } from './types.js';
+import type { ImageProgress } from './types.js';
 
 export type ImagePlatform = Platform;
 
@@ -66,26 +65,22 @@ export interface BuiltImage {
 }
 
 export const Annotations = {
-  created: 'org.opencontainers.image.created',
-  baseName: 'org.opencontainers.image.base.name',
-  baseDigest: 'org.opencontainers.image.base.digest',
+  created: OciAnnotation.created,
+  baseName: OciAnnotation.baseName,
+  baseDigest: OciAnnotation.baseDigest,
 } as const;
 
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
-
 function checkOptions(options: BuildImageOptions): void {
-  if (!Array.isArray(options.platforms) || options.platforms.length === 0) throw usage('no platform to build for', 'give linux/amd64 and/or linux/arm64');
+  if (!Array.isArray(options.platforms) || options.platforms.length === 0) throw usageError('no platform to build for', 'give linux/amd64 and/or linux/arm64');
   const seen = new Set<string>();
   for (const platform of options.platforms) {
-    if (!platform?.os || !platform.architecture) throw usage(`bad platform ${JSON.stringify(platform)}`, 'give {os, architecture}, e.g. linux/amd64');
+    if (!platform?.os || !platform.architecture) throw usageError(`bad platform ${JSON.stringify(platform)}`, 'give {os, architecture}, e.g. linux/amd64');
     const key = formatPlatform(platform);
-    if (seen.has(key)) throw usage(`platform ${key} is given twice`, 'give each platform once');
+    if (seen.has(key)) throw usageError(`platform ${key} is given twice`, 'give each platform once');
     seen.add(key);
   }
   if (typeof options.created !== 'string' || Number.isNaN(Date.parse(options.created))) {
-    throw usage(`bad creation time ${JSON.stringify(options.created)}`, 'give an ISO 8601 time, e.g. 2026-01-31T12:00:00.000Z');
+    throw usageError(`bad creation time ${JSON.stringify(options.created)}`, 'give an ISO 8601 time, e.g. 2026-01-31T12:00:00.000Z');
   }
 }
 
@@ -102,7 +97,7 @@ async function buildPlatform(options: BuildImageOptions, platform: ImagePlatform
   });
   const groups = await options.layers(platform);
   const layers: BuiltLayerSummary[] = [];
-  const descriptors: ImageDescriptor[] = [];
+  const descriptors: Descriptor[] = [];
   for (const [position, entries] of groups.entries()) {
     const name = options.layerNames?.[position] ?? `layer-${position}`;
     const built = await buildLayer({
@@ -118,7 +113,7 @@ async function buildPlatform(options: BuildImageOptions, platform: ImagePlatform
   const config = imageConfig(base.config, layers, options.config, platform, options.created);
   const configBytes = canonicalBytes(config);
   const configBlob = await writeBlob(root, configBytes);
-  const manifest: ImageManifestDocument = {
+  const manifest: OciManifest = {
     schemaVersion: 2,
     mediaType: ImageMediaType.ociManifest,
     config: { mediaType: ImageMediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
@@ -172,7 +167,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
       return { mediaType: ImageMediaType.ociManifest, digest: only.digest, size: only.size, manifests, bytes: total() };
     }
     const baseDigests = new Set(manifests.map((manifest) => manifest.base.digest));
-    const index: ImageIndexDocument = {
+    const index: OciIndex = {
       schemaVersion: 2,
       mediaType: ImageMediaType.ociIndex,
       manifests: manifests.map((manifest) => ({

@@ -6,12 +6,10 @@ import { blobPath, initRegistry, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES
 import { caught, containersEnv, makeTempDir } from '@mlship/test-utils';
 import { buildImage, type BuiltImage, type ImagePlatform } from './build-image.js';
 import { writeImageArchive } from './image-archive.js';
-import { readStreamLimited } from '@mlship/core';
+import { readAll } from '@mlship/core';
+import { ImageMediaType, canonicalBytes, type OciManifest } from '@mlship/oci';
 import { scanTar } from './tar-scan.js';
-import { canonicalBytes } from './canonical-json.js';
-import { ImageMediaType } from './media-types.js';
 import { makeBaseLayout } from './test-fixtures.js';
-import type { ImageManifestDocument } from './types.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };
 const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };
@@ -19,7 +17,7 @@ const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };
 async function tarListing(file: string): Promise<Array<{ name: string; type: string; data?: Buffer }>> {
   const entries: Array<{ name: string; type: string; data?: Buffer }> = [];
   await scanTar(file, 'an archive', async (entry, stream) => {
-    entries.push({ name: entry.name, type: entry.type, ...(entry.size < 100_000 && entry.type === 'file' ? { data: await readStreamLimited(stream, 100_000, entry.name) } : {}) });
+    entries.push({ name: entry.name, type: entry.type, ...(entry.size < 100_000 && entry.type === 'file' ? { data: await readAll(stream, 100_000, entry.name) } : {}) });
   });
   return entries;
 }
@@ -69,7 +67,7 @@ describe('writeImageArchive', () => {
     ]);
     const docker = JSON.parse(entries[2]!.data!.toString('utf8')) as Array<{ Config: string; RepoTags: string[]; Layers: string[] }>;
     const manifest = single.manifests[0]!;
-    const stored = JSON.parse((await readBlobVerified(registry, single.digest)).toString('utf8')) as ImageManifestDocument;
+    const stored = JSON.parse((await readBlobVerified(registry, single.digest)).toString('utf8')) as OciManifest;
     expect(docker).toEqual([
       {
         Config: `blobs/sha256/${manifest.config.digest.slice(7)}`,

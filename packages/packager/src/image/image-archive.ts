@@ -2,16 +2,24 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
-import { ErrorCode, ExitCode, MlshipError, fromFsError, fsyncDir, hexOf, tempPathFor, type Digest } from '@mlship/core';
+import { fromFsError, fsyncDir, hexOf, tempPathFor, usageError, type Digest } from '@mlship/core';
+import {
+  ImageMediaType,
+  OCI_LAYOUT_VERSION,
+  OciAnnotation,
+  canonicalBytes,
+  createTarPack,
+  isIndexMediaType,
+  isManifestMediaType,
+  writeTarEntry,
+  type Descriptor,
+  type OciIndex,
+  type Platform,
+} from '@mlship/oci';
 import { openBlobStream, readBlobVerified, MAX_DOCUMENT_BYTES } from '@mlship/registry';
 import { malformedBase, parseJson, parseManifest } from './base-documents.js';
-import { canonicalBytes } from './canonical-json.js';
-import { drained } from './layer.js';
-import { ImageMediaType, isIndexMediaType, isManifestMediaType } from './media-types.js';
 import { formatPlatform, platformMatches } from './platform.js';
 import { parseRegistryReference } from './reference.js';
-import type { ImageDescriptor, ImageIndexDocument, Platform } from './types.js';
 
 export interface WriteImageArchiveOptions {
   registry: string;
@@ -37,14 +45,9 @@ export interface ImageArchiveResult {
   bytes: number;
 }
 
-const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 
 const blobEntry = (digest: Digest) => `blobs/sha256/${hexOf(digest)}`;
-
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
 
 /** The full name Docker and containerd record for a tag (`docker.io/library/x:1`, `localhost/x:1`). */
 function containerdName(repoTag: string): string {
@@ -61,28 +64,28 @@ function containerdName(repoTag: string): string {
 export async function writeImageArchive(options: WriteImageArchiveOptions): Promise<ImageArchiveResult> {
   const root = options.registry;
   if (!isIndexMediaType(options.mediaType) && !isManifestMediaType(options.mediaType)) {
-    throw usage(`${options.mediaType} is neither an image manifest nor an image index`, 'pass the media type buildImage returned');
+    throw usageError(`${options.mediaType} is neither an image manifest nor an image index`, 'pass the media type buildImage returned');
   }
   if (options.repoTag !== undefined) {
     try {
       containerdName(options.repoTag);
     } catch {
-      throw usage(`bad image name "${options.repoTag}"`, 'write it as REPO:TAG, e.g. localhost/iris:1');
+      throw usageError(`bad image name "${options.repoTag}"`, 'write it as REPO:TAG, e.g. localhost/iris:1');
     }
   }
   const top = await readBlobVerified(root, options.digest);
   const where = `image ${options.digest}`;
   const topDocument = parseJson<{ mediaType?: string }>(top, where);
   if (topDocument.mediaType !== undefined && topDocument.mediaType !== options.mediaType) {
-    throw usage(`image ${options.digest} is a ${topDocument.mediaType}, not a ${options.mediaType}`, 'pass the media type buildImage returned');
+    throw usageError(`image ${options.digest} is a ${topDocument.mediaType}, not a ${options.mediaType}`, 'pass the media type buildImage returned');
   }
 
   // Every blob once, in a fixed order: the top document, then each manifest with its config and layers.
   const blobs = new Map<Digest, number>([[options.digest, top.length]]);
   const small = new Map<Digest, Buffer>([[options.digest, top]]);
-  const manifests: Array<{ descriptor: ImageDescriptor; config: Digest; layers: Digest[] }> = [];
-  const entries: ImageDescriptor[] = isIndexMediaType(options.mediaType)
-    ? (topDocument as ImageIndexDocument).manifests ?? []
+  const manifests: Array<{ descriptor: Descriptor; config: Digest; layers: Digest[] }> = [];
+  const entries: Descriptor[] = isIndexMediaType(options.mediaType)
+    ? (topDocument as OciIndex).manifests ?? []
     : [{ mediaType: options.mediaType, digest: options.digest, size: top.length }];
   if (entries.length === 0) throw malformedBase(where, 'the index lists no manifests');
   for (const entry of entries) {
@@ -103,11 +106,11 @@ export async function writeImageArchive(options: WriteImageArchiveOptions): Prom
         (options.dockerPlatform ? undefined : manifests[0]);
   if (!docker) {
     const available = manifests.map((manifest) => (manifest.descriptor.platform ? formatPlatform(manifest.descriptor.platform) : '?'));
-    throw usage(`image ${options.digest} has no ${formatPlatform(want)} manifest for docker load`, `it has ${available.join(', ')}`);
+    throw usageError(`image ${options.digest} has no ${formatPlatform(want)} manifest for docker load`, `it has ${available.join(', ')}`);
   }
 
   const annotations: Record<string, string> | undefined = options.repoTag
-    ? { [CONTAINERD_NAME]: containerdName(options.repoTag), [REF_NAME]: options.repoTag }
+    ? { [CONTAINERD_NAME]: containerdName(options.repoTag), [OciAnnotation.refName]: options.repoTag }
     : undefined;
   const index = {
     schemaVersion: 2,
@@ -127,7 +130,7 @@ export async function writeImageArchive(options: WriteImageArchiveOptions): Prom
   const handle = await open(temp, 'wx', 0o644).catch((error: unknown) => {
     throw fromFsError(error, out, 'cannot write the image archive');
   });
-  const pack = tar.pack();
+  const pack = createTarPack();
   const written = pipeline(pack as unknown as AsyncIterable<Buffer>, handle.createWriteStream()).catch((error: unknown) => {
     throw fromFsError(error, out, 'cannot write the image archive');
   });
@@ -143,35 +146,12 @@ export async function writeImageArchive(options: WriteImageArchiveOptions): Prom
     uname: '',
     gname: '',
   });
-  const add = async (name: string, content: Buffer | Readable, size: number, type: 'file' | 'directory' = 'file') => {
-    let sink!: ReturnType<tar.Pack['entry']>;
-    const finished = new Promise<void>((done, fail) => {
-      sink = pack.entry(header(name, size, type), (error) => (error ? fail(error) : done()));
-    });
-    // The entry's callback reports its failure; without a listener its 'error' event would crash the process.
-    sink.on('error', () => undefined);
-    finished.catch(() => undefined);
-    if (type === 'file') {
-      if (Buffer.isBuffer(content)) sink.end(content);
-      else {
-        try {
-          for await (const chunk of content) {
-            if (!sink.write(chunk as Buffer)) await Promise.race([drained(sink), written]);
-          }
-        } catch (error) {
-          sink.destroy(error as Error);
-          content.destroy();
-          throw error;
-        }
-        sink.end(undefined);
-      }
-    }
-    // A failed write ends the pack: do not wait for an entry that will never finish.
-    await Promise.race([finished, written]);
-  };
+  // A failed write ends the pack; `written` ends the wait for an entry that would never finish.
+  const add = (name: string, content: Buffer | Readable, size: number, type: 'file' | 'directory' = 'file') => writeTarEntry(pack, header(name, size, type), content, written);
   let bytes = 0;
   try {
-    await add('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'), 30);
+    const layout = Buffer.from(JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
+    await add('oci-layout', layout, layout.length);
     const indexBytes = canonicalBytes(index);
     await add('index.json', indexBytes, indexBytes.length);
     const dockerBytes = canonicalBytes(dockerManifest);

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@mlship/oci';
 import { imageConfig, mergeEnv } from './image-config.js';
 import { baseConfig } from './test-fixtures.js';
 

@@ -1,5 +1,5 @@
-import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
-import type { HistoryEntry, ImageConfigDocument, Platform } from './types.js';
+import { usageError, type Digest } from '@mlship/core';
+import type { HistoryEntry, ImageConfigDocument, Platform } from '@mlship/oci';
 
 /** The runtime defaults of an image, in plain terms; `imageConfig` writes them in the config's own names. */
 export interface ImageRuntimeConfig {
@@ -27,24 +27,20 @@ export interface OurLayer {
   diffId: Digest;
 }
 
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
-
 const NANOSECONDS = 1e9;
 
 function nanoseconds(seconds: number | undefined, what: string): number | undefined {
   if (seconds === undefined) return undefined;
-  if (!Number.isFinite(seconds) || seconds < 0) throw usage(`bad health check ${what} ${seconds}`, 'give seconds, e.g. 10');
+  if (!Number.isFinite(seconds) || seconds < 0) throw usageError(`bad health check ${what} ${seconds}`, 'give seconds, e.g. 10');
   return Math.round(seconds * NANOSECONDS);
 }
 
 function portKey(port: number | string): string {
   if (typeof port === 'number') {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw usage(`bad port ${port}`, 'ports are 1 to 65535');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`bad port ${port}`, 'ports are 1 to 65535');
     return `${port}/tcp`;
   }
-  if (!/^[0-9]{1,5}\/(tcp|udp|sctp)$/.test(port)) throw usage(`bad port "${port}"`, 'write a number, or PORT/tcp, PORT/udp');
+  if (!/^[0-9]{1,5}\/(tcp|udp|sctp)$/.test(port)) throw usageError(`bad port "${port}"`, 'write a number, or PORT/tcp, PORT/udp');
   return port;
 }
 
@@ -66,7 +62,7 @@ function expandVariables(value: string, env: string[]): string {
 export function mergeEnv(base: string[] | undefined, ours: Record<string, string> | undefined): string[] {
   const env = [...(base ?? [])];
   for (const key of Object.keys(ours ?? {}).sort()) {
-    if (key === '' || key.includes('=') || key.includes('\0')) throw usage(`bad environment variable name "${key}"`, 'names have no "=" in them');
+    if (key === '' || key.includes('=') || key.includes('\0')) throw usageError(`bad environment variable name "${key}"`, 'names have no "=" in them');
     const entry = `${key}=${expandVariables(ours![key]!, env)}`;
     const at = env.findIndex((existing) => existing === key || existing.startsWith(`${key}=`));
     if (at >= 0) env[at] = entry;
@@ -92,7 +88,7 @@ export function imageConfig(
   delete inherited.container;
   delete inherited.container_config;
   const defaults = { ...(inherited.config ?? {}) };
-  if (!Array.isArray(runtime.entrypoint) || runtime.entrypoint.length === 0) throw usage('the image needs an entrypoint', 'give the command to run');
+  if (!Array.isArray(runtime.entrypoint) || runtime.entrypoint.length === 0) throw usageError('the image needs an entrypoint', 'give the command to run');
   defaults.Entrypoint = [...runtime.entrypoint];
   if (runtime.cmd !== undefined) defaults.Cmd = [...runtime.cmd];
   else delete defaults.Cmd;
@@ -111,8 +107,8 @@ export function imageConfig(
   }
   if (runtime.healthcheck) {
     const { test, intervalSeconds, timeoutSeconds, startPeriodSeconds, retries } = runtime.healthcheck;
-    if (!Array.isArray(test) || test.length === 0) throw usage('the health check has no test', 'give a command, e.g. ["CMD", "node", "check.js"]');
-    if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) throw usage(`bad health check retries ${retries}`, 'give a whole number');
+    if (!Array.isArray(test) || test.length === 0) throw usageError('the health check has no test', 'give a command, e.g. ["CMD", "node", "check.js"]');
+    if (retries !== undefined && (!Number.isInteger(retries) || retries < 0)) throw usageError(`bad health check retries ${retries}`, 'give a whole number');
     defaults.Healthcheck = {
       Test: ['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]!) ? [...test] : ['CMD', ...test],
       ...(intervalSeconds !== undefined ? { Interval: nanoseconds(intervalSeconds, 'interval') } : {}),

@@ -12,7 +12,5 @@ export {
   type ImagePlatform,
 } from './build-image.js';
 export { writeImageArchive, type WriteImageArchiveOptions, type ImageArchiveResult } from './image-archive.js';
-export { ImageMediaType, ociLayerMediaType } from './media-types.js';
-export { canonicalJson } from './canonical-json.js';
 export { formatPlatform, platformMatches } from './platform.js';
-export type { Platform, ImageDescriptor, ImageManifestDocument, ImageIndexDocument, ImageConfigDocument, ImageProgress } from './types.js';
+export type { ImageProgress } from './types.js';

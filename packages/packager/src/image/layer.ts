@@ -4,7 +4,6 @@ import { basename, dirname, join, posix } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
 import {
   ErrorCode,
   ExitCode,
@@ -16,12 +15,11 @@ import {
   hexOf,
   isDigest,
   writeFileAtomic,
+  usageError,
   type Digest,
 } from '@mlship/core';
-import { registerWriter, writeBlob } from '@mlship/registry';
-import { reuseBlob } from './blob-store.js';
-import { canonicalJson } from './canonical-json.js';
-import { ImageMediaType } from './media-types.js';
+import { registerWriter, reuseBlob, writeBlob } from '@mlship/registry';
+import { ImageMediaType, canonicalJson, createTarPack, writeTarEntry, type TarHeader, type TarPack } from '@mlship/oci';
 import type { ImageProgress } from './types.js';
 
 /** One file of a layer. Parent directories are implied (mode 0755). */
@@ -70,10 +68,6 @@ interface PlannedEntry {
   source: LayerEntry['source'] | undefined;
 }
 
-function usage(message: string, hint: string): MlshipError {
-  return new MlshipError(ErrorCode.usage, message, { hint, exitCode: ExitCode.usage });
-}
-
 /** The layer cache of a registry: `.mlship/cache/layers` for `.mlship/registry`, else `<layout>/.cache/layers`. */
 export function layerCacheDir(registry: string): string {
   if (basename(registry) === 'registry' && basename(dirname(registry)) === '.mlship') return join(dirname(registry), 'cache', 'layers');
@@ -84,7 +78,7 @@ export function normalizeLayerPath(path: string): string {
   const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '');
   const parts = trimmed.split('/');
   if (trimmed === '' || path.includes('\0') || parts.some((part) => part === '' || part === '.' || part === '..')) {
-    throw usage(`bad path in a layer: ${JSON.stringify(path)}`, 'use a relative, /-separated path without "." or ".." segments, e.g. opt/mlship/model/model.onnx');
+    throw usageError(`bad path in a layer: ${JSON.stringify(path)}`, 'use a relative, /-separated path without "." or ".." segments, e.g. opt/mlship/model/model.onnx');
   }
   return trimmed;
 }
@@ -94,16 +88,16 @@ async function planEntries(entries: LayerEntry[]): Promise<PlannedEntry[]> {
   const planned = new Map<string, PlannedEntry>();
   for (const entry of entries) {
     const path = normalizeLayerPath(entry.path);
-    if (planned.has(path)) throw usage(`${path} appears twice in one layer`, 'give each file one entry');
+    if (planned.has(path)) throw usageError(`${path} appears twice in one layer`, 'give each file one entry');
     if (entry.mode !== undefined && (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777)) {
-      throw usage(`bad mode ${entry.mode} for ${path}`, 'give permission bits, e.g. 0o644 or 0o755');
+      throw usageError(`bad mode ${entry.mode} for ${path}`, 'give permission bits, e.g. 0o644 or 0o755');
     }
     if ('file' in entry.source) {
       const file = entry.source.file;
       const info = await stat(file).catch((error: unknown) => {
         throw fromFsError(error, file, 'cannot add to an image layer');
       });
-      if (!info.isFile()) throw usage(`${file} is not a regular file`, 'layers hold regular files; directories are implied by their paths');
+      if (!info.isFile()) throw usageError(`${file} is not a regular file`, 'layers hold regular files; directories are implied by their paths');
       const { digest, size } = await digestFile(file).catch((error: unknown) => {
         throw fromFsError(error, file, 'cannot add to an image layer');
       });
@@ -117,7 +111,7 @@ async function planEntries(entries: LayerEntry[]): Promise<PlannedEntry[]> {
   for (const path of [...planned.keys()]) {
     for (let parent = posix.dirname(path); parent !== '.'; parent = posix.dirname(parent)) {
       const existing = planned.get(parent);
-      if (existing?.type === 'file') throw usage(`${parent} is both a file and a directory in one layer`, 'rename one of them');
+      if (existing?.type === 'file') throw usageError(`${parent} is both a file and a directory in one layer`, 'rename one of them');
       if (!existing) planned.set(parent, { path: parent, type: 'directory', mode: 0o755, size: 0, digest: undefined, source: undefined });
     }
   }
@@ -179,7 +173,7 @@ function fixGzipOs(): Transform {
   });
 }
 
-function tarHeader(entry: PlannedEntry, mtime: number): Parameters<tar.Pack["entry"]>[0] {
+function tarHeader(entry: PlannedEntry, mtime: number): TarHeader {
   return {
     name: entry.type === 'directory' ? `${entry.path}/` : entry.path,
     type: entry.type,
@@ -194,71 +188,39 @@ function tarHeader(entry: PlannedEntry, mtime: number): Parameters<tar.Pack["ent
 }
 
 /** Adds one entry to the tar; a source file is streamed and must still hash to its planned digest. */
-async function packEntry(pack: tar.Pack, entry: PlannedEntry, mtime: number, onBytes: (bytes: number) => void): Promise<void> {
+async function packEntry(pack: TarPack, entry: PlannedEntry, mtime: number, onBytes: (bytes: number) => void): Promise<void> {
   const header = tarHeader(entry, mtime);
   if (entry.type === 'directory' || (entry.source && 'data' in entry.source)) {
-    const data = entry.source && 'data' in entry.source ? (entry.source.data as Buffer) : undefined;
-    await new Promise<void>((done, fail) => {
-      const sink = data ? pack.entry(header, data, (error) => (error ? fail(error) : done())) : pack.entry(header, (error) => (error ? fail(error) : done()));
-      sink.on('error', () => undefined); // reported through the callback
-    });
+    await writeTarEntry(pack, header, entry.source && 'data' in entry.source ? (entry.source.data as Buffer) : undefined);
     onBytes(entry.size);
     return;
   }
   const file = (entry.source as { file: string }).file;
-  let sink!: ReturnType<tar.Pack['entry']>;
-  const finished = new Promise<void>((done, fail) => {
-    sink = pack.entry(header, (error) => (error ? fail(error) : done()));
-  });
-  // The entry's callback reports its failure; without a listener its 'error' event would crash the process.
-  sink.on('error', () => undefined);
-  finished.catch(() => undefined);
   try {
-    const hash = createSha256();
-    let size = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size > entry.size) break;
-      hash.update(buffer);
-      onBytes(buffer.length);
-      if (!sink.write(buffer)) await drained(sink);
-    }
-    if (size !== entry.size || `sha256:${hash.digest('hex')}` !== entry.digest) {
-      throw new MlshipError(ErrorCode.io, `${file} changed while the image layer was being built`, {
-        hint: 'run the command again once nothing writes to it',
-        exitCode: ExitCode.runtime,
-      });
-    }
-    sink.end(undefined);
+    await writeTarEntry(pack, header, checkedFile(file, entry, onBytes));
   } catch (error) {
-    sink.destroy(error as Error);
     throw fromFsError(error, file, 'cannot add to an image layer');
   }
-  await finished;
 }
 
-/**
- * Waits until a tar entry takes more bytes: 'drain', or 'close' when the entry (or the whole pack)
- * was destroyed meanwhile, which would never drain.
- */
-export async function drained(sink: ReturnType<tar.Pack['entry']>): Promise<void> {
-  const emitter = sink as unknown as NodeJS.EventEmitter;
-  await new Promise<void>((done, fail) => {
-    const settle = (error?: Error) => {
-      emitter.off('drain', onDrain);
-      emitter.off('close', onClose);
-      emitter.off('error', onError);
-      if (error) fail(error);
-      else done();
-    };
-    const onDrain = () => settle();
-    const onClose = () => settle(new Error('the tar entry was closed before it was written'));
-    const onError = (error: Error) => settle(error);
-    emitter.on('drain', onDrain);
-    emitter.on('close', onClose);
-    emitter.on('error', onError);
-  });
+/** The file's bytes as planned: a file that changed since it was hashed (size or digest) fails at its end. */
+async function* checkedFile(file: string, entry: PlannedEntry, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  const hash = createSha256();
+  let size = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > entry.size) break;
+    hash.update(buffer);
+    onBytes(buffer.length);
+    yield buffer;
+  }
+  if (size !== entry.size || `sha256:${hash.digest('hex')}` !== entry.digest) {
+    throw new MlshipError(ErrorCode.io, `${file} changed while the image layer was being built`, {
+      hint: 'run the command again once nothing writes to it',
+      exitCode: ExitCode.runtime,
+    });
+  }
 }
 
 /** Settles every promise; rethrows the first failure (a coded one first) once all have finished. */
@@ -278,7 +240,7 @@ export async function settleAll(promises: Array<Promise<unknown>>): Promise<void
 export async function buildLayer(options: BuildLayerOptions): Promise<BuiltLayer> {
   const root = options.registry;
   const mtime = options.mtime ?? 0;
-  if (!Number.isInteger(mtime) || mtime < 0) throw usage(`bad layer mtime ${mtime}`, 'give whole seconds since the epoch');
+  if (!Number.isInteger(mtime) || mtime < 0) throw usageError(`bad layer mtime ${mtime}`, 'give whole seconds since the epoch');
   const entries = await planEntries(options.entries);
   const total = entries.reduce((sum, entry) => sum + entry.size, 0);
   const name = options.name;
@@ -300,7 +262,7 @@ export async function buildLayer(options: BuildLayerOptions): Promise<BuiltLayer
 
   const unregister = await registerWriter(root);
   try {
-    const pack = tar.pack();
+    const pack = createTarPack();
     const tarMeasure = measuring();
     let written: { digest: Digest; size: number } | undefined;
     const writing = pipeline(

@@ -1,5 +1,5 @@
 import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
-import type { ImageDescriptor, Platform } from './types.js';
+import type { Descriptor, Platform } from '@mlship/oci';
 
 export function formatPlatform(platform: Platform): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
@@ -27,7 +27,7 @@ export function platformMissing(what: string, want: Platform, available: string[
 }
 
 /** The manifest of `platform` in an index or manifest list; a usage error lists what it has otherwise. */
-export function selectPlatformManifest(manifests: ImageDescriptor[], want: Platform, what: string): ImageDescriptor {
+export function selectPlatformManifest(manifests: Descriptor[], want: Platform, what: string): Descriptor {
   const candidates = manifests.filter((entry) => entry.platform !== undefined && platformMatches(want, entry.platform));
   // The most specific match first: an exact variant wins over an entry without one.
   const exact = candidates.find((entry) => normalizedVariant(entry.platform!) === normalizedVariant(want));

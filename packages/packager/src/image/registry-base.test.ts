@@ -3,10 +3,11 @@ import { execa } from 'execa';
 import type { Digest } from '@mlship/core';
 import { initRegistry, readBlobVerified } from '@mlship/registry';
 import { caught, makeTempDir, startOciRegistry, type OciRegistryServer } from '@mlship/test-utils';
+import type { ImageConfigDocument, OciIndex, OciManifest } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
 import { buildImage, type BuildImageOptions, type ImagePlatform } from './build-image.js';
 import { makeBaseLayout, type BaseLayout } from './test-fixtures.js';
-import type { ImageConfigDocument, ImageIndexDocument, ImageManifestDocument, ImageProgress } from './types.js';
+import type { ImageProgress } from './types.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };
 const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };
@@ -56,7 +57,7 @@ describe('buildImage from an OCI registry (docker-registry)', () => {
     const cold: ImageProgress[] = [];
     const first = await buildImage(options(`docker://${server.host}/base:1`, { onProgress: (event) => cold.push(event) }));
     expect(downloads(cold)).toEqual([single.manifests[0]!.layers[0]!.digest]);
-    const manifest = await json<ImageManifestDocument>(first.digest);
+    const manifest = await json<OciManifest>(first.digest);
     expect(manifest.layers[0]).toEqual(single.manifests[0]!.layers[0]);
     expect(manifest.annotations).toMatchObject({
       'org.opencontainers.image.base.name': `${server.host}/base:1`,
@@ -75,7 +76,7 @@ describe('buildImage from an OCI registry (docker-registry)', () => {
 
   it('reads Docker schema2 manifests and writes OCI media types', async () => {
     const image = await buildImage(options(`${server.host}/base-docker:1`));
-    const manifest = await json<ImageManifestDocument>(image.digest);
+    const manifest = await json<OciManifest>(image.digest);
     expect(manifest.layers[0]).toEqual({ ...single.manifests[0]!.layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' });
     expect(manifest.config.mediaType).toBe('application/vnd.oci.image.config.v1+json');
     const base = await fetchBaseImage({ registry, base: `${server.host}/base-docker:1`, platform: AMD64, insecure: true });
@@ -85,16 +86,16 @@ describe('buildImage from an OCI registry (docker-registry)', () => {
 
   it('selects platforms from a registry index and builds an index', async () => {
     const image = await buildImage(options(`docker://${server.host}/multi:1`, { platforms: [AMD64, ARM64] }));
-    const index = await json<ImageIndexDocument>(image.digest);
+    const index = await json<OciIndex>(image.digest);
     expect(index.manifests.map((entry) => entry.platform?.architecture)).toEqual(['amd64', 'arm64']);
-    const arm = await json<ImageManifestDocument>(image.manifests[1]!.digest);
+    const arm = await json<OciManifest>(image.manifests[1]!.digest);
     expect(arm.layers[0]!.digest).toBe(multi.manifests[1]!.layers[0]!.digest);
     expect((await json<ImageConfigDocument>(arm.config.digest)).architecture).toBe('arm64');
     // A Docker manifest list gives the same platform manifests' layers.
     const docker = await buildImage(options(`docker://${server.host}/multi-docker:1`, { platforms: [AMD64, ARM64] }));
     const base = await fetchBaseImage({ registry, base: `${server.host}/multi-docker:1`, platform: ARM64, insecure: true });
     expect(base.manifest.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
-    expect((await json<ImageIndexDocument>(base.source.digest)).mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect((await json<OciIndex>(base.source.digest)).mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
     expect(docker.manifests.map((manifest) => manifest.layers)).toEqual(image.manifests.map((manifest) => manifest.layers.map((layer) => ({ ...layer, cached: true }))));
     const missing = await caught(buildImage(options(`docker://${server.host}/multi:1`, { platforms: [{ os: 'linux', architecture: 'riscv64' }] })));
     expect([missing.code, missing.exitCode]).toEqual(['MLSHIP_E_USAGE', 2]);

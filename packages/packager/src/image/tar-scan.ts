@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ErrorCode, ExitCode, MlshipError, fromFsError, readStreamLimited } from '@mlship/core';
-import { openTarExtract } from '@mlship/registry';
+import { ErrorCode, ExitCode, MlshipError, fromFsError, readAll } from '@mlship/core';
+import { openTarExtract } from '@mlship/oci';
 
 export interface TarEntryInfo {
   /** Normalised name: no leading `./` or `/`. */
@@ -72,7 +72,7 @@ export class ArchiveMemory {
     if (entry.type !== 'file' && entry.type !== 'contiguous-file') return;
     this.sizes.set(entry.name, entry.size);
     if (entry.size > this.entryLimit || this.held + entry.size > this.budget) return;
-    this.files.set(entry.name, await readStreamLimited(stream, entry.size, entry.name));
+    this.files.set(entry.name, await readAll(stream, entry.size, entry.name));
     this.held += entry.size;
   }
 

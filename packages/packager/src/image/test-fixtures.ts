@@ -6,10 +6,8 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { digestOf, writeFileAtomic, type Digest } from '@mlship/core';
 import { initRegistry, openBlobStream, writeBlob } from '@mlship/registry';
-import { canonicalBytes } from './canonical-json.js';
+import { ImageMediaType, canonicalBytes, type ImageConfigDocument, type Descriptor, type Platform } from '@mlship/oci';
 import { buildLayer } from './layer.js';
-import { ImageMediaType } from './media-types.js';
-import type { ImageConfigDocument, ImageDescriptor, Platform } from './types.js';
 
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const BASE_CREATED = '2020-01-01T00:00:00Z';
@@ -38,7 +36,7 @@ export interface BaseLayout {
   reference: string;
   /** Digest of what NAME points to (manifest or index). */
   digest: Digest;
-  manifests: Array<{ platform: Platform; digest: Digest; size: number; layers: ImageDescriptor[] }>;
+  manifests: Array<{ platform: Platform; digest: Digest; size: number; layers: Descriptor[] }>;
 }
 
 /**
@@ -67,7 +65,7 @@ export async function makeBaseLayout(dir: string, platforms: Platform[], name = 
     const written = await writeBlob(dir, canonicalBytes(manifest));
     manifests.push({ platform, digest: written.digest, size: written.size, layers: [layer.descriptor] });
   }
-  let top: ImageDescriptor;
+  let top: Descriptor;
   if (manifests.length === 1) {
     top = { mediaType: ImageMediaType.ociManifest, digest: manifests[0]!.digest, size: manifests[0]!.size };
   } else {
@@ -84,9 +82,9 @@ export async function makeBaseLayout(dir: string, platforms: Platform[], name = 
 }
 
 /** Appends an entry to a layout's index.json (skopeo and umoci find images by these). */
-export async function addLayoutEntry(dir: string, entry: ImageDescriptor): Promise<void> {
+export async function addLayoutEntry(dir: string, entry: Descriptor): Promise<void> {
   const path = join(dir, 'index.json');
-  const index = JSON.parse(await readFile(path, 'utf8')) as { manifests: ImageDescriptor[] };
+  const index = JSON.parse(await readFile(path, 'utf8')) as { manifests: Descriptor[] };
   const name = entry.annotations?.['org.opencontainers.image.ref.name'];
   index.manifests = index.manifests.filter((existing) => name === undefined || existing.annotations?.['org.opencontainers.image.ref.name'] !== name);
   index.manifests.push(entry);

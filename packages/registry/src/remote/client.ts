@@ -1,6 +1,6 @@
-import { ErrorCode, ExitCode, MlshipError, isMlshipError, quoteUntrusted } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError, isLoopbackHost, isMlshipError, quoteUntrusted } from '@mlship/core';
 import { findCredentials, parseChallenge, type Credentials } from './auth.js';
-import { formatOciLocation, isLoopbackHost, type OciLocation } from './oci-url.js';
+import { formatOciLocation, type OciLocation } from './oci-url.js';
 
 export interface ClientOptions {
   /** Plain HTTP, allowed on loopback hosts only. */

@@ -51,9 +51,3 @@ export function formatOciLocation(location: OciLocation): string {
   const suffix = location.digest ? `@${location.digest}` : location.tag ? `:${location.tag}` : '';
   return `oci://${location.host}/${location.repository}${suffix}`;
 }
-
-/** Loopback hosts, the only ones where plain HTTP (`--insecure`) is allowed. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
-}

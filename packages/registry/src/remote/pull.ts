@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import { ErrorCode, ExitCode, MlshipError, digestOf, isValidName, versionRef, type Digest } from '@mlship/core';
+import { type Descriptor, type OciIndex, type OciManifest, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from '@mlship/oci';
 import { hasBlob, integrityError, readBlobVerified, writeBlob, MAX_DOCUMENT_BYTES } from '../blobs.js';
 import { parseJsonDocument } from '../documents.js';
 import { indexSchema, manifestSchema } from '../schemas.js';
 import { addVersions, loadIncoming } from '../ingest.js';
 import { registerWriter } from '../lock.js';
 import { isImageTree, readManifestTree, treeBlobs, treeManifests } from '../manifest-tree.js';
-import { ImageLabel, MediaType, isImageConfigMediaType, isIndexMediaType, isManifestMediaType } from '../media-types.js';
+import { ImageLabel, MediaType } from '../media-types.js';
 import { putImage } from '../put-image.js';
-import type { Descriptor, OciIndex, OciManifest } from '../types.js';
 import { OciClient } from './client.js';
 import { formatOciLocation, parseOciLocation } from './oci-url.js';
 

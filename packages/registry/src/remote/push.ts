@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { ErrorCode, ExitCode, MlshipError, type Digest } from '@mlship/core';
+import type { Descriptor } from '@mlship/oci';
 import { openBlobStream } from '../blobs.js';
 import { readManifestTree, type ManifestNode } from '../manifest-tree.js';
 import { resolveRef } from '../resolve.js';
-import type { Descriptor } from '../types.js';
 import { OciClient } from './client.js';
 import { formatOciLocation, parseOciLocation } from './oci-url.js';
 

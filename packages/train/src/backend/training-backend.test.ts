@@ -6,6 +6,7 @@ import { buildModel } from '../model/build-model.js';
 import { compileModel } from '../model/compile-model.js';
 import type { ModelSpec } from '../spec/train-spec.js';
 import { loadTfjs } from '../tfjs.js';
+import './builtin-backends.js';
 import { tensorflowBackend } from './tensorflow-backend.js';
 import { autoOrder, registerBackend, registeredBackends, resolveBackend } from './training-backend.js';
 

@@ -1,14 +1,12 @@
 /**
  * Training backends: an interface and a table of named implementations, as onnxruntime registers its
- * execution backends. `auto` tries the registered backends by descending priority (built in:
- * tensorflow 300, wasm 200, cpu 100) and takes the first that loads here and can train the model.
+ * execution backends. `auto` tries the registered backends by descending priority and takes the first
+ * that loads here and can train the model. The table knows no implementation: the built-ins (tensorflow
+ * 300, wasm 200, cpu 100) are registered by `builtin-backends.ts`, which the package entry imports.
  */
 import { ExitCode, MlshipError } from '@mlship/core';
 import { TrainErrorCode } from '../errors.js';
 import type { Tf } from '../tfjs.js';
-import { cpuBackend } from './cpu-backend.js';
-import { tensorflowBackend } from './tensorflow-backend.js';
-import { wasmBackend } from './wasm-backend.js';
 
 /** The outcome of loading a backend: active now, or why not. */
 export type BackendActivation = { ok: true; detail?: string } | { ok: false; reason: string };
@@ -54,10 +52,6 @@ export function registeredBackends(): string[] {
 export function autoOrder(): string[] {
   return registeredBackends().filter((name) => table.get(name)!.priority >= 0);
 }
-
-registerBackend('tensorflow', tensorflowBackend(), 300);
-registerBackend('wasm', wasmBackend, 200);
-registerBackend('cpu', cpuBackend, 100);
 
 export interface ResolveBackendOptions {
   tf: Tf;

@@ -1,6 +1,6 @@
 /** Whether each feature column is numeric or a category: from the spec's overrides, else from the training rows. */
 import type { ResolvedTrainSpec, Scaling } from '../spec/train-spec.js';
-import { dataError } from '../errors.js';
+import { trainDataError } from '../errors.js';
 import { numberOfCell, textOfCell } from './cells.js';
 import type { Table } from './load-table.js';
 
@@ -41,7 +41,7 @@ export function settleFeatureKinds(table: Table, features: string[], trainRows: 
       }
     }
     if (present === 0) {
-      throw dataError(`feature ${JSON.stringify(name)} has no values in the training rows`, 'leave the column out (features or exclude in the spec)', { column: name });
+      throw trainDataError(`feature ${JSON.stringify(name)} has no values in the training rows`, 'leave the column out (features or exclude in the spec)', { column: name });
     }
     return numeric ? { name, kind: 'numeric', scaling: pre.numeric } : { name, kind: 'category', encoding: pre.categories };
   });

@@ -4,7 +4,7 @@
  */
 import { bucketCategories, checkPreprocessing, type FeatureSpec, type ImageSpec, type PreprocessingSpec } from '@mlship/onnx';
 import { distinctSorted } from '../evaluate/label-order.js';
-import { dataError } from '../errors.js';
+import { trainDataError } from '../errors.js';
 import type { ResolvedTrainSpec } from '../spec/train-spec.js';
 import { numberOfCell, textOfCell } from './cells.js';
 import type { FeatureKind } from './feature-kinds.js';
@@ -52,7 +52,7 @@ function fitFeature(table: Table, kind: FeatureKind, rows: readonly number[]): F
     categories = distinctSorted(texts);
   }
   if (kind.encoding === 'onehot' && categories.length > MAX_ONEHOT_CATEGORIES) {
-    throw dataError(
+    throw trainDataError(
       `feature ${JSON.stringify(kind.name)} has ${categories.length} categories, more than ${MAX_ONEHOT_CATEGORIES} for one-hot encoding`,
       'leave the column out, or set preprocessing.columns.<name>.encoding: index',
       { column: kind.name, categories: categories.length },
@@ -65,7 +65,7 @@ function fitFeature(table: Table, kind: FeatureKind, rows: readonly number[]): F
 function fitImage(table: Table, pixels: readonly string[], image: NonNullable<ResolvedTrainSpec['preprocessing']['image']>, rows: readonly number[]): ImageSpec {
   const { height, width, channels, scaling } = image;
   if (pixels.length !== height * width * channels) {
-    throw dataError(
+    throw trainDataError(
       `image ${height}x${width}x${channels} needs ${height * width * channels} pixel columns, the features are ${pixels.length}`,
       'list the pixel columns in features (row-major, channels last), or fix preprocessing.image',
       { features: pixels.length },

@@ -5,7 +5,7 @@
 import { quoteDataValue } from '@mlship/core';
 import type { FeatureSpec, PreprocessingSpec } from '@mlship/onnx';
 import { distinctSorted } from '../evaluate/label-order.js';
-import { dataError } from '../errors.js';
+import { trainDataError } from '../errors.js';
 import type { ResolvedTrainSpec } from '../spec/train-spec.js';
 import { numberOfCell, textOfCell } from './cells.js';
 import { encodeInputs, modelInputShape, rawColumns, rawInputs } from './encode-rows.js';
@@ -59,7 +59,7 @@ export interface PreparedData {
 function columnIndex(table: Table, name: string, role: string, where: string): number {
   const index = table.columns.indexOf(name);
   if (index < 0) {
-    throw dataError(`${role} column ${JSON.stringify(name)} is not in the ${where}`, `columns there: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}`, {
+    throw trainDataError(`${role} column ${JSON.stringify(name)} is not in the ${where}`, `columns there: ${table.columns.slice(0, 20).join(', ')}${table.columns.length > 20 ? ', …' : ''}`, {
       column: name,
     });
   }
@@ -79,7 +79,7 @@ function readLabels(table: Table, index: number, spec: ResolvedTrainSpec, numeri
     }
     const value = numberOfCell(cell);
     if (value === undefined) {
-      throw dataError(`${where}: line ${table.lines[row]}: label ${quoteDataValue(text)} is not a number, but the task is regression`, 'set task: classification, or fix the label column', {
+      throw trainDataError(`${where}: line ${table.lines[row]}: label ${quoteDataValue(text)} is not a number, but the task is regression`, 'set task: classification, or fix the label column', {
         line: table.lines[row],
       });
     }
@@ -104,7 +104,7 @@ function settleFeatures(table: Table, spec: ResolvedTrainSpec): string[] {
     return spec.features;
   }
   const features = table.columns.filter((name) => name !== spec.label && !spec.exclude.includes(name));
-  if (features.length === 0) throw dataError('no feature columns: the data holds only the label (and excluded columns)', 'add feature columns to the data');
+  if (features.length === 0) throw trainDataError('no feature columns: the data holds only the label (and excluded columns)', 'add feature columns to the data');
   return features;
 }
 
@@ -117,7 +117,7 @@ function withoutPersonalColumns(tables: Table[], features: string[], spec: Resol
   const personal = personalColumns(tables, [...features, spec.label]);
   const labelData = personal.get(spec.label);
   if (labelData) {
-    throw dataError(`the label column ${JSON.stringify(spec.label)} holds personal data (${describePersonalColumn(labelData)})`, 'a model must not learn to output personal data: choose another label', {
+    throw trainDataError(`the label column ${JSON.stringify(spec.label)} holds personal data (${describePersonalColumn(labelData)})`, 'a model must not learn to output personal data: choose another label', {
       column: spec.label,
     });
   }
@@ -130,7 +130,7 @@ function withoutPersonalColumns(tables: Table[], features: string[], spec: Resol
     );
     return false;
   });
-  if (kept.length === 0) throw dataError('no feature columns left: every one holds personal data', 'add other feature columns, or hash one with preprocessing.columns.<name>.hashBuckets');
+  if (kept.length === 0) throw trainDataError('no feature columns left: every one holds personal data', 'add other feature columns, or hash one with preprocessing.columns.<name>.hashBuckets');
   return kept;
 }
 
@@ -188,7 +188,7 @@ export function prepareData(options: PrepareDataOptions): PreparedData {
   const validationComplete = heldOut.filter(complete(validationSource, numericColumns(validationSource)));
   const missingFeature = trainRows.length - trainComplete.length + heldOut.length - validationComplete.length;
   if (missingFeature > 0) warnings.push(`${missingFeature} rows with a missing or non-numeric value in a numeric feature were left out`);
-  if (trainComplete.length === 0) throw dataError('no training rows are left', 'check the label and feature columns for missing values');
+  if (trainComplete.length === 0) throw trainDataError('no training rows are left', 'check the label and feature columns for missing values');
 
   // Classes come from the training rows; validation rows of other classes cannot be scored.
   let classes: string[] | null = null;
@@ -197,7 +197,7 @@ export function prepareData(options: PrepareDataOptions): PreparedData {
   if (classification) {
     classes = distinctSorted(trainComplete.map((row) => labels.get(row)!));
     if (classes.length < 2) {
-      throw dataError(`the training rows hold ${classes.length} class (${classes.join(', ')}): classification needs two or more`, 'check the label column, or set task: regression');
+      throw trainDataError(`the training rows hold ${classes.length} class (${classes.join(', ')}): classification needs two or more`, 'check the label column, or set task: regression');
     }
     const known = new Set(classes);
     const source = validationLabels ?? labels;

@@ -1,7 +1,7 @@
 /** The spec `mlship train --data FILE --label COL` trains with when no spec file is given. */
 import { isMissing, parseTyped, type ColumnType } from '@mlship/data';
 import { columnCells, type Table } from '../dataset/load-table.js';
-import { dataError } from '../errors.js';
+import { trainDataError } from '../errors.js';
 import { inferTask, type TaskInference } from './infer-task.js';
 import { resolveTrainSpec } from './resolve-train-spec.js';
 import type { ResolvedTrainSpec } from './train-spec.js';
@@ -52,7 +52,7 @@ export function defaultTrainSpec(options: DefaultSpecOptions): DefaultSpec {
   const { table, label } = options;
   const labelIndex = table.columns.indexOf(label);
   if (labelIndex < 0) {
-    throw dataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label, columns: table.columns });
+    throw trainDataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label, columns: table.columns });
   }
   const task = inferTask(columnCells(table, labelIndex), label, options.labelType);
   const excluded: DefaultSpec['excluded'] = [];
@@ -62,7 +62,7 @@ export function defaultTrainSpec(options: DefaultSpecOptions): DefaultSpec {
     if (reason) excluded.push({ column, reason });
   });
   if (excluded.length === table.columns.length - 1) {
-    throw dataError('no column can serve as a feature', 'add feature columns, or write a spec that names them', { excluded });
+    throw trainDataError('no column can serve as a feature', 'add feature columns, or write a spec that names them', { excluded });
   }
   const spec = resolveTrainSpec(
     { label, exclude: excluded.map((entry) => entry.column), ...(options.seed !== undefined ? { seed: options.seed } : {}) },

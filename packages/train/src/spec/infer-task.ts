@@ -1,6 +1,6 @@
 /** Which task a label column implies when the spec does not say. */
 import { isMissing, parseTyped, type Cell, type ColumnType } from '@mlship/data';
-import { dataError } from '../errors.js';
+import { trainDataError } from '../errors.js';
 import type { TrainTask } from './train-spec.js';
 
 /** An integer label with at most this many distinct values is a class label; with more, a quantity. */
@@ -26,7 +26,7 @@ export function inferTask(cells: readonly Cell[], label: string, declaredType?: 
   }
   if (declaredType === 'number') return { task: 'regression', reason: `the data schema declares ${label} as number` };
   if (declaredType === 'datetime') {
-    throw dataError(`label ${label} is a datetime column`, 'choose a category or numeric label column', { label });
+    throw trainDataError(`label ${label} is a datetime column`, 'choose a category or numeric label column', { label });
   }
   const distinct = new Set<number>();
   let integers = true;
@@ -41,7 +41,7 @@ export function inferTask(cells: readonly Cell[], label: string, declaredType?: 
     if (!Number.isInteger(value)) integers = false;
     if (distinct.size <= MAX_INTEGER_CLASSES) distinct.add(value);
   }
-  if (present === 0) throw dataError(`label ${label} has no values`, 'check the --label column name and the data', { label });
+  if (present === 0) throw trainDataError(`label ${label} has no values`, 'check the --label column name and the data', { label });
   if (integers && distinct.size <= MAX_INTEGER_CLASSES) {
     return { task: 'classification', reason: `${label} holds integers with ${distinct.size} distinct values (at most ${MAX_INTEGER_CLASSES} count as classes)` };
   }

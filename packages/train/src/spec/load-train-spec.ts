@@ -1,12 +1,13 @@
 /** Reading train specs: YAML or JSON text to a checked `TrainSpec`, as `{ value, errors, warnings }`. */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { fromFsError, validateWithSchema, type ValidationResult } from '@mlship/core';
-import { parse } from 'yaml';
+import type { ValidationResult } from '@mlship/core';
+import { loadYamlDocument, parseYamlDocument } from '@mlship/core/yaml-document';
 import { specError } from '../errors.js';
 import { checkTrainSpec } from './check-train-spec.js';
 import { trainSpecJsonSchema } from './train-spec-json-schema.js';
 import type { TrainSpec } from './train-spec.js';
+
+const EMPTY_SPEC = 'the spec is empty';
 
 /** Ajv's summaries of `if`/`then` and `anyOf` branches repeat what the detailed messages say. */
 const SUMMARY = /: must match ("then" schema|a schema in anyOf)$/;
@@ -31,19 +32,12 @@ function pruneSchemaErrors(messages: string[]): string[] {
  * across fields. Never throws for bad input: `value` is set only when `errors` is empty.
  */
 export function parseTrainSpec(text: string): ValidationResult<TrainSpec> {
-  let parsed: unknown;
-  try {
-    parsed = parse(text, { prettyErrors: false, uniqueKeys: true });
-  } catch (error) {
-    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    const reason = (error as Error).message.split('\n')[0] ?? 'unreadable';
-    return { value: undefined, errors: [`YAML does not parse${line ? ` at line ${line}` : ''}: ${reason}`], warnings: [] };
-  }
-  if (parsed === null || parsed === undefined) return { value: undefined, errors: ['the spec is empty'], warnings: [] };
-  const checked = validateWithSchema<TrainSpec>(trainSpecJsonSchema, parsed);
-  if (!checked.value) {
-    return { value: undefined, errors: pruneSchemaErrors(checked.errors), warnings: [] };
-  }
+  return checkParsedSpec(parseYamlDocument<TrainSpec>(text, trainSpecJsonSchema, { emptyError: EMPTY_SPEC }));
+}
+
+/** A parsed spec: schema errors pruned (a parse error passes unchanged), then the rules across fields. */
+function checkParsedSpec(checked: ValidationResult<TrainSpec>): ValidationResult<TrainSpec> {
+  if (!checked.value) return { value: undefined, errors: pruneSchemaErrors(checked.errors), warnings: [] };
   const { errors, warnings } = checkTrainSpec(checked.value);
   return { value: errors.length === 0 ? checked.value : undefined, errors, warnings };
 }
@@ -53,13 +47,7 @@ export function parseTrainSpec(text: string): ValidationResult<TrainSpec> {
  * An unreadable file throws (coded, from the file system error); bad content comes back as errors.
  */
 export async function loadTrainSpec(path: string): Promise<ValidationResult<TrainSpec>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw fromFsError(error, path, 'cannot read the train spec');
-  }
-  const result = parseTrainSpec(text);
+  const result = checkParsedSpec(await loadYamlDocument<TrainSpec>(path, trainSpecJsonSchema, { action: 'cannot read the train spec', emptyError: EMPTY_SPEC }));
   const data = result.value?.validation?.data;
   if (result.value && data !== undefined && !isAbsolute(data)) result.value.validation = { ...result.value.validation, data: resolve(dirname(path), data) };
   return result;

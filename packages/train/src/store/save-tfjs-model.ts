@@ -1,11 +1,9 @@
 /** Writes a tfjs LayersModel as `model.json` + one weights file, the tfjs layers format, without tfjs-node. */
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '@mlship/onnx';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { Tf } from '../tfjs.js';
-
-export const TFJS_MODEL_FILE = 'tfjs/model.json';
-export const TFJS_WEIGHTS_FILE = 'tfjs/weights.bin';
 
 /**
  * Saves into `dir/tfjs/` (which must exist) through a save handler. `tf.loadLayersModel` reads the
@@ -21,7 +19,8 @@ export async function saveLayersModel(tf: Tf, model: LayersModel, dir: string): 
         convertedBy: artifacts.convertedBy ?? null,
         modelTopology: artifacts.modelTopology,
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        // The weights path is relative to model.json, which sits beside it.
+        weightsManifest: [{ paths: [posix.basename(TFJS_WEIGHTS_FILE)], weights: artifacts.weightSpecs ?? [] }],
       };
       await writeFile(join(dir, TFJS_MODEL_FILE), `${JSON.stringify(modelJson)}\n`);
       await writeFile(join(dir, TFJS_WEIGHTS_FILE), new Uint8Array(weights));

@@ -2,8 +2,8 @@
  * Reading a stored model version through the registry API: resolving a models/ ref, a file's bytes
  * in memory (checked against its digest), and a file written out atomically (temp file, fsync, rename).
  */
-import { parseRef, writeStreamAtomic } from '@mlship/core';
-import type { Signature } from '@mlship/onnx';
+import { parseRef, readAll, writeStreamAtomic } from '@mlship/core';
+import { MODEL_FILES, type Signature } from '@mlship/onnx';
 import type { ArtifactFile, ArtifactVersion } from '@mlship/registry';
 import { ModelErrorCode, modelFileError } from '../errors.js';
 
@@ -21,25 +21,23 @@ export async function resolveModelRef(registry: string, ref: string): Promise<Ar
 export async function readStoredFile(registry: string, artifact: ArtifactVersion, name: string): Promise<Buffer> {
   const { openArtifactFile } = await import('@mlship/registry');
   const { stream } = await openArtifactFile(registry, artifact, name);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return readAll(stream);
 }
 
 /** A stored model's `model.onnx` and `signature.json`. */
 export async function readStoredOnnx(registry: string, artifact: ArtifactVersion): Promise<{ bytes: Buffer; signature: Signature }> {
-  for (const name of ['model.onnx', 'signature.json']) {
+  for (const name of [MODEL_FILES.onnx, MODEL_FILES.signature]) {
     if (!artifact.files.some((file) => file.name === name)) {
       throw modelFileError(ModelErrorCode.format, `${artifact.ref} has no ${name}`, 'store models with `mlship train` or `mlship model import`');
     }
   }
-  const bytes = await readStoredFile(registry, artifact, 'model.onnx');
-  const text = (await readStoredFile(registry, artifact, 'signature.json')).toString('utf8');
+  const bytes = await readStoredFile(registry, artifact, MODEL_FILES.onnx);
+  const text = (await readStoredFile(registry, artifact, MODEL_FILES.signature)).toString('utf8');
   let signature: Signature;
   try {
     signature = JSON.parse(text) as Signature;
   } catch (error) {
-    throw modelFileError(ModelErrorCode.signature, `${artifact.ref}: signature.json does not parse: ${(error as Error).message}`, 'store the model again with a valid signature');
+    throw modelFileError(ModelErrorCode.signature, `${artifact.ref}: ${MODEL_FILES.signature} does not parse: ${(error as Error).message}`, 'store the model again with a valid signature');
   }
   return { bytes, signature };
 }

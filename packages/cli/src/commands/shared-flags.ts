@@ -1,0 +1,31 @@
+/** Flag-table entries and parsers that several commands share. */
+import { parseArtifactName, usageError, type ArtifactKind } from '@mlship/core';
+
+/** Parses repeated `--meta key=value` flags. */
+export function parseLabels(pairs: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    const key = equals > 0 ? pair.slice(0, equals) : '';
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(key)) {
+      throw usageError(`bad --meta "${pair}"`, 'write --meta key=value, with a key of letters, digits, ".", "_" or "-"');
+    }
+    labels[key] = pair.slice(equals + 1);
+  }
+  return labels;
+}
+
+/** A bare artifact name of `kind` (`--name iris`, not `models/iris:1`); `example` goes into the hint. */
+export function artifactName(kind: ArtifactKind, example: string): (value: string, flag: string) => string {
+  return (value, flag) => {
+    const parsed = parseArtifactName(`${kind}/${value}`);
+    if (parsed.kind !== kind) throw usageError(`bad ${flag} "${value}"`, `give a bare name, e.g. ${flag} ${example}`);
+    return parsed.name;
+  };
+}
+
+/** Labels recorded with the new version: `labels` of the commands that store one. */
+export const META_FLAG = { flag: '--meta <key=value>', description: 'a label to record (repeatable)', repeatable: true, parse: parseLabels } as const;
+
+/** The CSV delimiter of the data commands' readers. */
+export const DELIMITER_FLAG = { flag: '--delimiter <char>', description: 'CSV delimiter, or "auto"' } as const;

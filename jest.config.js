@@ -1,4 +1,4 @@
-/** Tests live next to the code as src/*.test.ts; TypeScript is compiled by swc (tsc checks types in the build). */
+/** Tests live next to the code as src/*.test.ts, their helpers in the package's test/; TypeScript is compiled by swc (tsc checks types in the build, through each package's tsconfig.test.json). */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages'],

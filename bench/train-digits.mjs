@@ -72,7 +72,7 @@ async function child({ model: which, backend, epochs, train, test }) {
     return;
   }
   const tf = await lib.loadTfjs();
-  const { model, history, labels } = result;
+  const { model, history, classes: labels } = result;
   // The test rows encoded with the preprocessing fitted on the training rows (prepareData fits it
   // again on the same rows: deterministic, checked equal below).
   const prepared = lib.prepareData({ table: await lib.loadTable(train), spec: { ...result.spec, validation: { data: test } }, validationTable: await lib.loadTable(test) });
@@ -85,7 +85,7 @@ async function child({ model: which, backend, epochs, train, test }) {
   let correct = 0;
   for (let r = 0; r < part.count; r++) if (argmax(probabilities, r, classes) === part.labels[r]) correct++;
   // The ONNX export, as `mlship train` stores it, on raw pixels.
-  const exported = onnx.exportLayersModel({ model, preprocessing: result.preprocessing, labels });
+  const exported = onnx.exportLayersModel({ model, preprocessing: result.preprocessing, classes: labels });
   const [inputInfo] = exported.signature.inputs;
   const dims = inputInfo.shape.map((d) => (typeof d === 'number' ? d : part.count));
   const outputs = await onnx.runOnnxModel({ bytes: exported.bytes, feeds: { [inputInfo.name]: { data: part.raw, dims } } });

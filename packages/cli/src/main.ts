@@ -1,6 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { ErrorCode, escapeTerminalText, ExitCode, fromSystemError, isMlshipError } from '@mlship/core';
 import { createProgram } from './program.js';
+import { commanderSuggestion, unknownOption } from './usage-suggestions.js';
 
 interface ErrorReport {
   code: string;
@@ -9,15 +10,22 @@ interface ErrorReport {
   exitCode: ExitCode;
 }
 
-function describeError(error: unknown): ErrorReport {
+function describeError(error: unknown, program: Command, argv: string[]): ErrorReport {
   const system = fromSystemError(error);
   if (system) return { code: system.code, message: system.message, hint: system.hint, exitCode: system.exitCode };
   if (isMlshipError(error)) return { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode };
   if (error instanceof CommanderError) {
+    const help = 'see `mlship --help` or `mlship <command> --help`';
+    // Commander checks required options before unknown ones: a mistyped --data reads as a missing --data.
+    const unknown = error.code === 'commander.missingMandatoryOptionValue' ? unknownOption(program, argv) : undefined;
+    if (unknown) {
+      return { code: ErrorCode.usage, message: `unknown option '${unknown.option}'`, hint: unknown.suggestion ? `did you mean ${unknown.suggestion}?` : help, exitCode: ExitCode.usage };
+    }
+    const suggestion = commanderSuggestion(error.message);
     return {
       code: ErrorCode.usage,
-      message: error.message.replace(/^error:\s*/, ''),
-      hint: 'see `mlship --help` or `mlship <command> --help`',
+      message: error.message.replace(/^error:\s*/, '').split('\n')[0]!,
+      hint: suggestion ? `did you mean ${suggestion}? ${help}` : help,
       exitCode: ExitCode.usage,
     };
   }
@@ -72,7 +80,7 @@ export async function run(argv: string[] = process.argv): Promise<void> {
       process.exitCode = ExitCode.usage; // a command group run without a subcommand: its help was printed
       return;
     }
-    const report = describeError(error);
+    const report = describeError(error, program, argv);
     process.stderr.write(`${escapeTerminalText(`error[${report.code}] ${report.message.split('\n')[0]}${report.hint ? ` (hint: ${report.hint})` : ''}`)}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${escapeTerminalText(error.stack)}\n`);
     if (wantsJson) {

@@ -13,18 +13,22 @@ function source(path: string, text: string, test = /\.test\.ts$/.test(path)): Wo
   return { path, text, test, imports: findImports({ path, text }) };
 }
 
+const dirs = (names: readonly string[]): string[] => names.filter((name) => name.startsWith('@mlship/')).map((name) => name.slice('@mlship/'.length));
+
 function pkg(dir: string, options: { dependencies?: string[]; devDependencies?: string[]; references?: string[]; sources?: WorkspaceSource[] }): WorkspacePackage {
   return {
     dir,
     name: `@mlship/${dir}`,
     dependencies: options.dependencies ?? [],
     devDependencies: options.devDependencies ?? [],
-    tsconfigReferences: options.references ?? [...(options.dependencies ?? []), ...(options.devDependencies ?? [])].filter((name) => name.startsWith('@mlship/')).map((name) => name.slice('@mlship/'.length)),
+    tsconfigReferences: options.references ?? dirs(options.dependencies ?? []),
+    testTsconfigReferences: [dir, ...dirs([...(options.dependencies ?? []), ...(options.devDependencies ?? [])])],
     sources: options.sources ?? [],
   };
 }
 
-const workspace = (...packages: WorkspacePackage[]): Workspace => ({ packages, rootReferences: packages.map((p) => p.dir) });
+const testProjects = (...dirs: string[]): string[] => dirs.map((dir) => `${dir}/tsconfig.test.json`);
+const workspace = (...packages: WorkspacePackage[]): Workspace => ({ packages, rootReferences: [...packages.map((p) => p.dir), ...testProjects(...packages.map((p) => p.dir))] });
 
 describe('findImports', () => {
   it('names static, type-only, dynamic and require imports with their lines', () => {
@@ -123,12 +127,27 @@ describe('checkWorkspaceDependencies', () => {
   it('names tsconfig references that differ from the declarations, a package the root misses, and cycles', () => {
     const a = pkg('a', { dependencies: ['@mlship/b'], references: ['core'], sources: [source('packages/a/src/index.ts', "import '@mlship/b';")] });
     const b = pkg('b', { devDependencies: ['@mlship/a'], sources: [source('packages/b/src/x.test.ts', "import '@mlship/a';")] });
-    const problems = checkWorkspaceDependencies({ packages: [core, a, b], rootReferences: ['core', 'a'] });
+    const problems = checkWorkspaceDependencies({ packages: [core, a, b], rootReferences: ['core', 'a', ...testProjects('core', 'a', 'b')] });
     expect(problems).toEqual([
       'packages/a/tsconfig.json does not reference ../b, which @mlship/a declares in package.json',
       'packages/a/tsconfig.json references ../core, which @mlship/a does not declare in package.json',
       'tsconfig.json (the root) does not reference packages/b, so `tsc -b` does not build it',
       'the workspace dependencies form a cycle: @mlship/a → @mlship/b → @mlship/a',
+    ]);
+  });
+
+  it('names test code under src/, a devDependency the shipped tsconfig.json references, and tests tsc does not check', () => {
+    const helper = source('packages/a/src/test-helpers.ts', "import { x } from '@mlship/core';", true);
+    const a = pkg('a', { dependencies: ['@mlship/core'], devDependencies: ['@mlship/b'], references: ['core', 'b'], sources: [source('packages/a/src/index.ts', "import { x } from '@mlship/core';"), helper, source('packages/a/src/a.test.ts', "import '@mlship/b';")] });
+    const b = { ...pkg('b', { sources: [source('packages/b/src/b.test.ts', '')] }), testTsconfigReferences: undefined };
+    const c = { ...pkg('c', { dependencies: ['@mlship/core'], sources: [source('packages/c/src/index.ts', "import { x } from '@mlship/core';")] }), testTsconfigReferences: ['core', 'b/tsconfig.test.json'] };
+    expect(checkWorkspaceDependencies({ packages: [core, a, b, c], rootReferences: ['core', 'a', 'b', 'c', ...testProjects('core', 'a')] })).toEqual([
+      'packages/a/src/test-helpers.ts is test code (only tests import it) under src/, which compiles to dist/ and ships: move it to packages/a/test/',
+      'packages/a/tsconfig.json references ../b, which @mlship/a declares only in devDependencies: reference it from tsconfig.test.json only (src/ compiles to dist/, which ships)',
+      "packages/b has test code but no tsconfig.test.json, so `tsc -b` does not type-check it",
+      "packages/c/tsconfig.test.json does not reference ./tsconfig.json, which @mlship/c's tests may import",
+      'packages/c/tsconfig.test.json references ../b/tsconfig.test.json, which is not @mlship/c or a workspace package it declares in package.json',
+      'tsconfig.json (the root) does not reference packages/c/tsconfig.test.json, so `tsc -b` does not type-check those tests',
     ]);
   });
 });
@@ -171,10 +190,14 @@ describe('this workspace', () => {
 
   it('reads every package and marks test helpers under src/ as test code', () => {
     expect(tree.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['@mlship/core', '@mlship/registry', '@mlship/cli', '@mlship/test-utils']));
-    const registryHelpers = tree.packages.find((p) => p.dir === 'registry')!.sources.find((s) => s.path === 'packages/registry/src/test-helpers.ts');
+    const registryHelpers = tree.packages.find((p) => p.dir === 'registry')!.sources.find((s) => s.path === 'packages/registry/test/temp-registry.ts');
     expect(registryHelpers?.test).toBe(true);
     const cliDocs = tree.packages.find((p) => p.dir === 'cli')!.sources.find((s) => s.path === 'packages/cli/src/cli-docs.ts');
     expect(cliDocs?.test).toBe(false);
+    // Entries (main, exports) are runtime code even where, inside the package, only tests import them.
+    const sourceOf = (dir: string, path: string) => tree.packages.find((p) => p.dir === dir)!.sources.find((s) => s.path === path);
+    expect(sourceOf('serve', 'packages/serve/src/index.ts')?.test).toBe(false);
+    expect(sourceOf('core', 'packages/core/src/yaml-document.ts')?.test).toBe(false);
     expect(dependencyFacts(tree)[0]).toMatchObject({ name: '@mlship/core', layer: 0, runtime: [] });
   });
 

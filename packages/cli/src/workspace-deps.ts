@@ -1,7 +1,7 @@
 /**
- * Workspace dependencies as declared (package.json, tsconfig.json references) against what the code
- * imports: the problems between the two (workspace-deps.test.ts fails on any), and the dependency
- * block of docs/architecture.md, which `pnpm run docs` writes from the same facts.
+ * Workspace dependencies as declared (package.json, tsconfig.json and tsconfig.test.json references)
+ * against what the code imports: the problems between the two (workspace-deps.test.ts fails on any),
+ * and the dependency block of docs/architecture.md, which `pnpm run docs` writes from the same facts.
  */
 import type { Workspace, WorkspacePackage } from './workspace-sources.js';
 
@@ -55,6 +55,11 @@ const where = (uses: readonly Use[]): string => {
 
 const workspaceNames = (names: readonly string[]): string[] => names.filter((name) => name.startsWith(SCOPE));
 
+const TEST_FILE = /\.test\.[cm]?[jt]s$/;
+
+/** How a tsconfig names a referenced project: `./tsconfig.json` for the package's own, else `../DIR`. */
+const referenceName = (pkg: WorkspacePackage, project: string): string => (project === pkg.dir ? './tsconfig.json' : `../${project}`);
+
 /** Cycles in a graph of names, each as the path that closes it (`a → b → a`). */
 function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
   const cycles: string[] = [];
@@ -77,9 +82,11 @@ function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
 /**
  * Every disagreement between what packages declare and what their code imports, one line each,
  * naming the package: a workspace dependency declared but not imported, imported but not declared,
- * a runtime import of a devDependency, a devDependency that is also a dependency; tsconfig.json
- * references that differ from the declared workspace dependencies; a root tsconfig.json that misses a
- * package; and cycles. Empty when all agree.
+ * a runtime import of a devDependency, a devDependency that is also a dependency; test code under
+ * `src/` that is not a test file (it would compile to `dist/`, which ships); tsconfig.json references
+ * that differ from the declared `dependencies`, tsconfig.test.json references that differ from the
+ * package itself and all its declared workspace dependencies, test code without a tsconfig.test.json;
+ * a root tsconfig.json that misses a package or its tests; and cycles. Empty when all agree.
  */
 export function checkWorkspaceDependencies(workspace: Workspace): string[] {
   const problems: string[] = [];
@@ -113,16 +120,36 @@ export function checkWorkspaceDependencies(workspace: Workspace): string[] {
         problems.push(`${pkg.name} imports ${name} in tests (${where(uses)}) but does not declare it: add it to devDependencies`);
       }
     }
+    const helpersInSrc = pkg.sources.filter((source) => source.test && !TEST_FILE.test(source.path) && source.path.startsWith(`packages/${pkg.dir}/src/`));
+    for (const source of helpersInSrc) {
+      problems.push(`${source.path} is test code (only tests import it) under src/, which compiles to dist/ and ships: move it to packages/${pkg.dir}/test/`);
+    }
+    const dirsOf = (names: readonly string[]) => names.map((name) => byName.get(name)?.dir).filter((dir): dir is string => dir !== undefined);
     if (pkg.tsconfigReferences !== undefined) {
-      const declared = [...dependencies, ...devDependencies].map((name) => byName.get(name)?.dir).filter((dir): dir is string => dir !== undefined);
+      // What src/ compiles ships, so it sees only `dependencies`; tests see devDependencies through tsconfig.test.json.
+      const declared = dirsOf(dependencies);
+      const devOnly = dirsOf(devDependencies.filter((name) => !dependencies.includes(name)));
       const missing = declared.filter((dir) => !pkg.tsconfigReferences!.includes(dir));
-      const extra = pkg.tsconfigReferences.filter((dir) => !declared.includes(dir));
+      const dev = pkg.tsconfigReferences.filter((dir) => devOnly.includes(dir));
+      const extra = pkg.tsconfigReferences.filter((dir) => !declared.includes(dir) && !devOnly.includes(dir));
       if (missing.length > 0) problems.push(`packages/${pkg.dir}/tsconfig.json does not reference ${missing.map((dir) => `../${dir}`).join(', ')}, which ${pkg.name} declares in package.json`);
+      if (dev.length > 0) problems.push(`packages/${pkg.dir}/tsconfig.json references ${dev.map((dir) => `../${dir}`).join(', ')}, which ${pkg.name} declares only in devDependencies: reference it from tsconfig.test.json only (src/ compiles to dist/, which ships)`);
       if (extra.length > 0) problems.push(`packages/${pkg.dir}/tsconfig.json references ${extra.map((dir) => `../${dir}`).join(', ')}, which ${pkg.name} does not declare in package.json`);
+    }
+    if (pkg.testTsconfigReferences !== undefined) {
+      const declared = [pkg.dir, ...dirsOf([...dependencies, ...devDependencies])];
+      const missing = declared.filter((dir) => !pkg.testTsconfigReferences!.includes(dir));
+      const extra = pkg.testTsconfigReferences.filter((project) => !declared.includes(project));
+      if (missing.length > 0) problems.push(`packages/${pkg.dir}/tsconfig.test.json does not reference ${missing.map((dir) => referenceName(pkg, dir)).join(', ')}, which ${pkg.name}'s tests may import`);
+      if (extra.length > 0) problems.push(`packages/${pkg.dir}/tsconfig.test.json references ${extra.map((project) => referenceName(pkg, project)).join(', ')}, which is not ${pkg.name} or a workspace package it declares in package.json`);
+    } else if (pkg.sources.some((source) => source.test)) {
+      problems.push(`packages/${pkg.dir} has test code but no tsconfig.test.json, so \`tsc -b\` does not type-check it`);
     }
   }
   const missingAtRoot = workspace.packages.filter((pkg) => pkg.tsconfigReferences !== undefined && !workspace.rootReferences.includes(pkg.dir));
   if (missingAtRoot.length > 0) problems.push(`tsconfig.json (the root) does not reference ${missingAtRoot.map((pkg) => `packages/${pkg.dir}`).join(', ')}, so \`tsc -b\` does not build it`);
+  const testsMissingAtRoot = workspace.packages.filter((pkg) => pkg.testTsconfigReferences !== undefined && !workspace.rootReferences.includes(`${pkg.dir}/tsconfig.test.json`));
+  if (testsMissingAtRoot.length > 0) problems.push(`tsconfig.json (the root) does not reference ${testsMissingAtRoot.map((pkg) => `packages/${pkg.dir}/tsconfig.test.json`).join(', ')}, so \`tsc -b\` does not type-check those tests`);
   const declaredGraph = new Map(workspace.packages.map((pkg) => [pkg.name, workspaceNames([...pkg.dependencies, ...pkg.devDependencies])]));
   for (const cycle of findCycles(declaredGraph)) problems.push(`the workspace dependencies form a cycle: ${cycle}`);
   return problems;

@@ -1,7 +1,7 @@
 /**
  * The workspace as files, for the docs generated from it and the checks that keep docs true
- * (workspace-deps.ts, error-docs.ts): each package's package.json, tsconfig.json and source files,
- * each source marked as runtime or test code, with its imports. Not part of the CLI bundle.
+ * (workspace-deps.ts, error-docs.ts): each package's package.json, tsconfig.json, tsconfig.test.json
+ * and source files, each source marked as runtime or test code, with its imports. Not part of the CLI bundle.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -26,7 +26,8 @@ export interface SourceText {
 export interface WorkspaceSource extends SourceText {
   /**
    * Test code: `*.test.ts`, files under the package's `test/`, and files under `src/` that only test
-   * code imports (test-helpers.ts, test-fixtures.ts). Everything else under `src/` is runtime code.
+   * code imports (which belong in `test/`: workspace-deps.ts reports them). Everything else under
+   * `src/` is runtime code.
    */
   test: boolean;
   imports: SourceImport[];
@@ -40,14 +41,20 @@ export interface WorkspacePackage {
   /** Every name in package.json `dependencies` and `devDependencies`. */
   dependencies: string[];
   devDependencies: string[];
-  /** The package folders its tsconfig.json references; undefined without a tsconfig.json. */
+  /** The package folders its tsconfig.json (`src/` but tests, compiled to `dist/`) references; undefined without a tsconfig.json. */
   tsconfigReferences: string[] | undefined;
+  /**
+   * The projects its tsconfig.test.json (tests and `test/`, type-checked, nothing emitted) references:
+   * package folders (its own folder for `./tsconfig.json`), or `DIR/tsconfig.test.json` for another
+   * test project; undefined without a tsconfig.test.json.
+   */
+  testTsconfigReferences: string[] | undefined;
   sources: WorkspaceSource[];
 }
 
 export interface Workspace {
   packages: WorkspacePackage[];
-  /** The package folders the root tsconfig.json references. */
+  /** The projects the root tsconfig.json references: a package folder for its tsconfig.json, `DIR/tsconfig.test.json` for its tests. */
   rootReferences: string[];
 }
 
@@ -118,7 +125,8 @@ export function resolveRelative(from: string, specifier: string, paths: Readonly
 /**
  * Marks test code among one package's files: test files, and every other file that is not reachable
  * by relative imports from a runtime root. A root is a file nothing in the package imports (an entry
- * such as index.ts or a worker script) or a file in `roots` (what the package's scripts load from dist).
+ * such as index.ts or a worker script) or a file in `roots` (the package's entries and what its scripts
+ * load from dist).
  */
 export function markTestCode(files: ReadonlyArray<{ path: string; imports: readonly SourceImport[]; testFile: boolean }>, roots: readonly string[] = []): Set<string> {
   const paths = new Set(files.map((file) => file.path));
@@ -160,10 +168,31 @@ function readJson(path: string): unknown {
   return parsed.config;
 }
 
-/** The package folders a tsconfig.json's `references` name (`../core` → `core`). */
-function referencedDirs(tsconfig: unknown, from: string): string[] {
+/**
+ * The projects a tsconfig's `references` name, as package folders (`../core`, `../core/tsconfig.json`
+ * → `core`) or, for any other config file, `DIR/FILE` (`../core/tsconfig.test.json` → `core/tsconfig.test.json`).
+ */
+function referencedProjects(tsconfig: unknown, from: string): string[] {
   const references = (tsconfig as { references?: Array<{ path: string }> }).references ?? [];
-  return references.map((reference) => posix.basename(posix.normalize(posix.join(from, reference.path))));
+  return references.map((reference) => {
+    const path = posix.normalize(posix.join(from, reference.path));
+    if (!path.endsWith('.json')) return posix.basename(path);
+    const dir = posix.basename(posix.dirname(path));
+    return posix.basename(path) === 'tsconfig.json' ? dir : `${dir}/${posix.basename(path)}`;
+  });
+}
+
+/** The files a package.json's `main` and `exports` name (conditions and subpaths included), `.d.ts` left out. */
+function entryFiles(manifest: { main?: string; exports?: unknown }): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (!value.endsWith('.d.ts')) found.push(value);
+    } else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(manifest.main);
+  visit(manifest.exports);
+  return found;
 }
 
 /** Reads every package under packages/ (a folder with a package.json) of the repository at `root`. */
@@ -172,22 +201,25 @@ export function readWorkspace(root: string): Workspace {
   for (const dir of readdirSync(join(root, 'packages')).sort()) {
     const base = `packages/${dir}`;
     if (!existsSync(join(root, base, 'package.json'))) continue;
-    const manifest = readJson(join(root, base, 'package.json')) as { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const manifest = readJson(join(root, base, 'package.json')) as { name: string; main?: string; exports?: unknown; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
     const tsconfigPath = join(root, base, 'tsconfig.json');
-    const tsconfigReferences = existsSync(tsconfigPath) ? referencedDirs(readJson(tsconfigPath), base) : undefined;
+    const tsconfigReferences = existsSync(tsconfigPath) ? referencedProjects(readJson(tsconfigPath), base) : undefined;
+    const testTsconfigPath = join(root, base, 'tsconfig.test.json');
+    const testTsconfigReferences = existsSync(testTsconfigPath) ? referencedProjects(readJson(testTsconfigPath), base) : undefined;
     const files = [...listFiles(root, `${base}/src`), ...listFiles(root, `${base}/test`)].map((path) => {
       const text = readFileSync(join(root, path), 'utf8');
       return { path, text, imports: findImports({ path, text }), testFile: TEST_FILE.test(path) || path.startsWith(`${base}/test/`) };
     });
-    // What the package's scripts load from dist/ stays runtime code even when no source imports it.
+    // The package's entries (main, exports) and what its scripts load from dist/ stay runtime code
+    // even when a test imports them too.
     const paths = new Set(files.map((file) => file.path));
-    const roots = listFiles(root, `${base}/scripts`).flatMap((path) =>
-      findImports({ path, text: readFileSync(join(root, path), 'utf8') })
-        .map((entry) => posix.normalize(posix.join(posix.dirname(path), entry.specifier)))
-        .filter((target) => target.startsWith(`${base}/dist/`))
-        .map((target) => resolveRelative(`${base}/src/x.ts`, `./${target.slice(`${base}/dist/`.length)}`, paths))
-        .filter((target): target is string => target !== undefined),
+    const scriptTargets = listFiles(root, `${base}/scripts`).flatMap((path) =>
+      findImports({ path, text: readFileSync(join(root, path), 'utf8') }).map((entry) => posix.normalize(posix.join(posix.dirname(path), entry.specifier))),
     );
+    const roots = [...entryFiles(manifest).map((entry) => posix.normalize(posix.join(base, entry))), ...scriptTargets]
+      .filter((target) => target.startsWith(`${base}/dist/`))
+      .map((target) => resolveRelative(`${base}/src/x.ts`, `./${target.slice(`${base}/dist/`.length)}`, paths))
+      .filter((target): target is string => target !== undefined);
     const testCode = markTestCode(files, roots);
     packages.push({
       dir,
@@ -195,9 +227,10 @@ export function readWorkspace(root: string): Workspace {
       dependencies: Object.keys(manifest.dependencies ?? {}),
       devDependencies: Object.keys(manifest.devDependencies ?? {}),
       tsconfigReferences,
+      testTsconfigReferences,
       sources: files.map(({ path, text, imports }) => ({ path, text, imports, test: testCode.has(path) })),
     });
   }
-  const rootReferences = referencedDirs(readJson(join(root, 'tsconfig.json')), '.');
+  const rootReferences = referencedProjects(readJson(join(root, 'tsconfig.json')), '.');
   return { packages, rootReferences };
 }

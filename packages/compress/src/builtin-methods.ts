@@ -1,9 +1,6 @@
 /** The five built-in methods, for the methods table (`registerBuiltinMethods`). */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeModel, exportLayersModel, verifyExport, type OnnxModel } from '@mlship/onnx';
-import { foldLabelScaling, saveLayersModel, type ResolvedTrainSpec, type Tf } from '@mlship/train';
+import { foldLabelScaling, layersModelFiles, type ResolvedTrainSpec } from '@mlship/train';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { distillLayersModel } from './distill/index.js';
 import { compressOptionsError } from './errors.js';
@@ -38,22 +35,10 @@ function passResult(pass: GraphPassResult, details: Record<string, unknown>): Me
 async function exportChecked(training: TrainingContext, model: LayersModel): Promise<{ model: OnnxModel; maxAbsError: number }> {
   const { prepared } = training;
   if (prepared.labelScaling) foldLabelScaling(training.tf, model, prepared.labelScaling);
-  const exported = exportLayersModel({ model, preprocessing: prepared.preprocessing, ...(prepared.classes ? { labels: prepared.classes } : {}) });
+  const exported = exportLayersModel({ model, preprocessing: prepared.preprocessing, ...(prepared.classes ? { classes: prepared.classes } : {}) });
   const validation = prepared.validation!;
   const check = await verifyExport({ model, exported, input: validation.raw, rows: validation.count });
   return { model: decodeModel(exported.bytes), maxAbsError: check.maxAbsError };
-}
-
-/** The tfjs files of a model, in memory, under the names `mlship train` stores them with. */
-async function tfjsFiles(tf: Tf, model: LayersModel): Promise<Array<{ name: string; data: Uint8Array }>> {
-  const dir = await mkdtemp(join(tmpdir(), 'mlship-compress-tfjs-'));
-  try {
-    await mkdir(join(dir, 'tfjs'));
-    const saved = await saveLayersModel(tf, model, dir);
-    return Promise.all(saved.files.map(async (name) => ({ name, data: await readFile(join(dir, name)) })));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 function stepsPerEpoch(training: TrainingContext): number {
@@ -147,7 +132,7 @@ async function distill(context: MethodContext): Promise<MethodResult> {
         backend: training.backend.name,
         exportMaxAbsError: exported.maxAbsError,
       },
-      files: await tfjsFiles(tf, trained),
+      files: await layersModelFiles(tf, trained),
       spec: studentSpec,
     };
   } finally {

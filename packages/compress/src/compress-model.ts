@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { ErrorCode, ExitCode, MlshipError, captureEnvironment, isValidAlias, parseArtifactName, type Digest } from '@mlship/core';
 import { encodeModel, loadOnnxRuntime, MODEL_FILES, openOnnxSession } from '@mlship/onnx';
 import type { ArtifactFile } from '@mlship/registry';
-import { classificationInput, evaluatePredictions, mostProbableClasses, promoteIfPassed, scalarMetricsOf, type EvaluationMetrics } from '@mlship/train';
+import { classificationInput, evaluatePredictions, mostProbableClasses, scalarMetricsOf, storeVersion, type EvaluationMetrics, type Promotion } from '@mlship/train';
 import { registerBuiltinMethods } from './builtin-methods.js';
+import { compressedModelVersion } from './compressed-model-version.js';
 import { compressDataError, compressFailed, compressOptionsError } from './errors.js';
 import { loadCalibrationRows, loadEvaluationData, type EvaluationData, type InputRows } from './evaluation-data.js';
 import { measureLatency, measureModelSize } from './measure/index.js';
-import { compressionMethod, registeredCompressionMethods, type CompressSettings, type EpochProgress } from './methods.js';
-import { buildReport, judgeGate, renderReportMarkdown, type CompressionReport } from './report.js';
+import { compressionMethod, registeredCompressionMethods, type CompressionMethod, type CompressSettings, type EpochProgress } from './methods.js';
+import { buildReport, judgeGate, type CompressionReport, type GateResult } from './report.js';
 import { loadSourceModel, type SourceModel } from './source-model.js';
 import { loadTrainingContext, type TrainingContext } from './training-context.js';
 
@@ -36,7 +37,8 @@ export interface CompressModelOptions {
   /** Largest allowed drop of accuracy (r2 for regression), absolute; default 0.01. */
   maxAccuracyDrop?: number;
   promote?: string;
-  labels?: Record<string, string>;
+  /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
+  metadataLabels?: Record<string, string>;
   /** The training data when it moved (its digest must equal the recorded one). */
   data?: string;
   /** Judge on this file or dataset (needed for imported models), with `label`. */
@@ -61,8 +63,9 @@ export interface CompressModelResult {
   method: string;
   source: { ref: string; digest: Digest };
   report: CompressionReport;
-  metrics: EvaluationMetrics;
-  promoted: { alias: string; ref: string; previous: string | null } | null;
+  /** Every metric of the new version on the evaluation rows (its metrics.json); `mlship compress --json` leaves it out. */
+  evaluation: EvaluationMetrics;
+  promoted: Promotion | null;
   files: ArtifactFile[];
   warnings: string[];
 }
@@ -205,9 +208,8 @@ function maxAbsDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-
-export async function compressModel(options: CompressModelOptions): Promise<CompressModelResult> {
+/** The first stage: every option checked before the source is read (exit 2). */
+function checkCompressOptions(options: CompressModelOptions): { method: CompressionMethod; maxDrop: number; calibrationRows: number; settings: CompressSettings } {
   registerBuiltinMethods();
   const method = compressionMethod(options.method);
   if (!method) throw compressOptionsError(`unknown compression method ${JSON.stringify(options.method)}`, `choose one of: ${registeredCompressionMethods().join(', ')}`);
@@ -218,14 +220,98 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
   if (!(maxDrop >= 0 && maxDrop <= 1)) throw compressOptionsError(`--max-accuracy-drop ${maxDrop} is out of range`, 'give an absolute drop in [0, 1], e.g. 0.01 for one point');
   const calibrationRows = options.calibrationRows ?? DEFAULT_CALIBRATION_ROWS;
   if (!(Number.isInteger(calibrationRows) && calibrationRows >= 1)) throw compressOptionsError(`--calibration-rows ${calibrationRows} is out of range`, 'give a whole number ≥ 1, e.g. 256');
-  const settings = resolveSettings(options.settings);
+  return { method, maxDrop, calibrationRows, settings: resolveSettings(options.settings) };
+}
 
-  options.onStage?.('load');
+/** The load stage: the source, whether the method can take it, and the name of the result (checked here, once, and free). */
+async function loadSource(options: CompressModelOptions, method: CompressionMethod): Promise<{ source: SourceModel; name: string }> {
   const source = await loadSourceModel(options.registry, options.ref);
   if (method.trains) checkTrainable(source, options);
   const name = options.name ?? defaultName(source, options.method);
   parseArtifactName(`models/${name}`);
   await checkNameFree(options.registry, name, source);
+  return { source, name };
+}
+
+/** The source on the evaluation rows: wrong rows fail here, before any compression work. */
+async function judgeSource(source: SourceModel, evaluation: EvaluationData, evalData: boolean): Promise<{ outputs: Float32Array; metric: string; scalars: Record<string, number>; notes: string[] }> {
+  const outputs = await predict(source.bytes, evaluation.input, source.signature.outputs[0]!.name);
+  const notes: string[] = [];
+  const metric = evaluation.classes ? 'accuracy' : 'r2';
+  const scalars = scalarMetricsOf(metricsOf(evaluation, outputs, notes));
+  checkBefore(source, metric, scalars[metric], evaluation, evalData);
+  return { outputs, metric, scalars, notes };
+}
+
+/** The evaluate stage: the compressed model on the same rows, the gate, and how often it predicts the class the source predicts. */
+async function judgeCompressed(
+  options: CompressModelOptions,
+  source: SourceModel,
+  evaluation: EvaluationData,
+  before: { outputs: Float32Array; metric: string; scalars: Record<string, number> },
+  bytes: Uint8Array,
+  maxDrop: number,
+): Promise<{ metrics: EvaluationMetrics; scalars: Record<string, number>; outputs: Float32Array; classes: number[] | null; gate: GateResult; agreement: number | null }> {
+  let outputs: Float32Array;
+  try {
+    outputs = await predict(bytes, evaluation.input, source.signature.outputs[0]!.name);
+  } catch (error) {
+    throw compressFailed(`the ${options.method} model does not run in ONNX Runtime: ${(error as Error).message.split('\n')[0]}`, 'report this as a bug, with the source model', error);
+  }
+  const metrics = metricsOf(evaluation, outputs, []);
+  const scalars = scalarMetricsOf(metrics);
+  const nonFinite = outputs.reduce((count, value) => count + (Number.isFinite(value) ? 0 : 1), 0);
+  const gate = judgeGate(before.metric, before.scalars[before.metric] ?? Number.NaN, scalars[before.metric] ?? Number.NaN, maxDrop, nonFinite);
+  let agreement: number | null = null;
+  const classes = evaluation.classes ? predictedClasses(evaluation, outputs) : null;
+  if (classes) {
+    const beforeClasses = predictedClasses(evaluation, before.outputs);
+    agreement = beforeClasses.filter((value, i) => value === classes[i]).length / beforeClasses.length;
+  }
+  return { metrics, scalars, outputs, classes, gate, agreement };
+}
+
+/** The measure stage: size and latency of both models side by side, in the report. */
+async function measureAndReport(
+  options: CompressModelOptions,
+  source: SourceModel,
+  evaluation: EvaluationData,
+  before: { outputs: Float32Array; scalars: Record<string, number> },
+  bytes: Uint8Array,
+  after: { outputs: Float32Array; scalars: Record<string, number>; gate: GateResult; agreement: number | null },
+  details: Record<string, unknown>,
+): Promise<CompressionReport> {
+  const latency = await measureLatency(
+    [
+      { id: 'before', bytes: source.bytes },
+      { id: 'after', bytes },
+    ],
+    { name: evaluation.input.name, rows: evaluation.input.data, rowDims: evaluation.input.rowDims, count: evaluation.input.count },
+    { calls: options.latencyCalls ?? DEFAULT_LATENCY_CALLS },
+  );
+  return buildReport({
+    method: options.method,
+    source: source.artifact.ref,
+    evaluation: { rows: evaluation.input.count, description: evaluation.description },
+    before: { ...measureModelSize(source.bytes), metrics: before.scalars, latency: latency.before! },
+    after: { ...measureModelSize(bytes), metrics: after.scalars, latency: latency.after! },
+    agreement: after.agreement,
+    maxAbsDifference: maxAbsDifference(before.outputs, after.outputs),
+    gate: after.gate,
+    details,
+  });
+}
+
+/**
+ * In stages: check the options; load the source and check the name; judge the source on the
+ * evaluation rows; compress; judge the result and its gate; measure both; store what
+ * `compressedModelVersion` lists with `storeVersion`, which moves the alias only when the gate passed.
+ */
+export async function compressModel(options: CompressModelOptions): Promise<CompressModelResult> {
+  const { method, maxDrop, calibrationRows, settings } = checkCompressOptions(options);
+
+  options.onStage?.('load');
+  const { source, name } = await loadSource(options, method);
   const workDir = await mkdtemp(join(tmpdir(), 'mlship-compress-'));
   try {
     const evaluation = await loadEvaluationData({
@@ -236,13 +322,7 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
       ...(options.label !== undefined ? { label: options.label } : {}),
       ...(options.data !== undefined ? { data: options.data } : {}),
     });
-    // The source on these rows first: wrong rows fail before any compression work.
-    const output = source.signature.outputs[0]!.name;
-    const beforeOutputs = await predict(source.bytes, evaluation.input, output);
-    const notes: string[] = [];
-    const metric = evaluation.classes ? 'accuracy' : 'r2';
-    const beforeScalars = scalarMetricsOf(metricsOf(evaluation, beforeOutputs, notes));
-    checkBefore(source, metric, beforeScalars[metric], evaluation, options.evalData !== undefined);
+    const before = await judgeSource(source, evaluation, options.evalData !== undefined);
 
     let training: Promise<TrainingContext> | undefined;
     options.onStage?.('compress');
@@ -268,104 +348,46 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
     const bytes = encodeModel(result.model);
 
     options.onStage?.('evaluate');
-    let afterOutputs: Float32Array;
-    try {
-      afterOutputs = await predict(bytes, evaluation.input, output);
-    } catch (error) {
-      throw compressFailed(`the ${options.method} model does not run in ONNX Runtime: ${(error as Error).message.split('\n')[0]}`, 'report this as a bug, with the source model', error);
-    }
-    const afterMetrics = metricsOf(evaluation, afterOutputs, []);
-    const afterScalars = scalarMetricsOf(afterMetrics);
-    const nonFinite = afterOutputs.reduce((count, value) => count + (Number.isFinite(value) ? 0 : 1), 0);
-    const gate = judgeGate(metric, beforeScalars[metric] ?? Number.NaN, afterScalars[metric] ?? Number.NaN, maxDrop, nonFinite);
-    let agreement: number | null = null;
-    const afterClasses = evaluation.classes ? predictedClasses(evaluation, afterOutputs) : null;
-    if (afterClasses) {
-      const beforeClasses = predictedClasses(evaluation, beforeOutputs);
-      agreement = beforeClasses.filter((value, i) => value === afterClasses[i]).length / beforeClasses.length;
-    }
+    const after = await judgeCompressed(options, source, evaluation, before, bytes, maxDrop);
 
     options.onStage?.('measure');
-    const latency = await measureLatency(
-      [
-        { id: 'before', bytes: source.bytes },
-        { id: 'after', bytes },
-      ],
-      { name: evaluation.input.name, rows: evaluation.input.data, rowDims: evaluation.input.rowDims, count: evaluation.input.count },
-      { calls: options.latencyCalls ?? DEFAULT_LATENCY_CALLS },
-    );
-    const report = buildReport({
-      method: options.method,
-      source: source.artifact.ref,
-      evaluation: { rows: evaluation.input.count, description: evaluation.description },
-      before: { ...measureModelSize(source.bytes), metrics: beforeScalars, latency: latency.before! },
-      after: { ...measureModelSize(bytes), metrics: afterScalars, latency: latency.after! },
-      agreement,
-      maxAbsDifference: maxAbsDifference(beforeOutputs, afterOutputs),
-      gate,
-      details: result.details,
-    });
-    const status = gate.passed ? 'ok' : 'failed';
+    const report = await measureAndReport(options, source, evaluation, before, bytes, after, result.details);
 
     options.onStage?.('store');
-    const { putArtifact } = await import('@mlship/registry');
-    const version = { ...source.signature, model: { ...source.signature.model, file: MODEL_FILES.onnx } };
-    const predictions = {
-      rows: source.heldOutRows && options.evalData === undefined ? source.heldOutRows : evaluation.actual.map((_, row) => row),
-      actual: evaluation.classes ? evaluation.actual.map((index) => evaluation.classes![index]) : evaluation.actual,
-      predicted: evaluation.classes && afterClasses ? afterClasses.map((index) => evaluation.classes![index]) : Array.from(afterOutputs),
-    };
-    const files = [
-      { name: MODEL_FILES.onnx, data: bytes },
-      { name: MODEL_FILES.signature, data: json(version) },
-      { name: MODEL_FILES.metrics, data: json(afterMetrics) },
-      { name: MODEL_FILES.predictions, data: json(predictions) },
-      { name: 'compression-report.json', data: json(report) },
-      ...(result.files ?? []),
-    ];
-    // The train spec goes along (the student's own, else the source's) so the new version can be
-    // judged on the same split when it is compressed again; not when --eval-data replaced the split.
-    const spec = result.spec ?? (options.evalData === undefined ? source.spec : null);
-    if (spec) files.push({ name: MODEL_FILES.spec, data: json(spec) });
-    // The Markdown names the model, not the version: the version number is taken only while storing.
-    files.push({ name: 'compression-report.md', data: renderReportMarkdown(report, `models/${name}`) });
-    const stored = await putArtifact({
-      registry: options.registry,
-      kind: 'models',
+    const version = compressedModelVersion({
       name,
-      files,
-      parents: [source.artifact.ref],
-      ...(options.labels ? { labels: options.labels } : {}),
-      status,
-      params: {
-        method: options.method,
-        settings: Object.fromEntries(method.settings.map((key) => [key, settings[key]])),
-        maxAccuracyDrop: maxDrop,
-        ...(options.evalData !== undefined ? { evalData: options.evalData } : {}),
-      },
-      metrics: scalarMetricsOf(afterMetrics),
+      method: options.method,
+      settings: Object.fromEntries(method.settings.map((key) => [key, settings[key]])),
+      maxDrop,
+      ...(options.evalData !== undefined ? { evalData: options.evalData } : {}),
+      source,
+      evaluation,
+      bytes,
+      result,
+      after,
+      report,
       environment: captureEnvironment({ 'onnxruntime-node': await onnxRuntimeVersion() }),
-      extra: {
-        model: source.facts,
-        // The training data facts locate the held-out rows of predictions.json; with --eval-data they would not.
-        ...(source.dataset && options.evalData === undefined ? { dataset: source.dataset } : {}),
-        compression: { method: options.method, source: source.artifact.ref, gate, ratios: report.ratios, agreement },
-      },
     });
-    const promoted = await promoteIfPassed(options.registry, stored.ref, options.promote, gate.passed);
+    const stored = await storeVersion({
+      registry: options.registry,
+      name,
+      ...version,
+      ...(options.promote !== undefined ? { promote: options.promote } : {}),
+      ...(options.metadataLabels ? { metadataLabels: options.metadataLabels } : {}),
+    });
     return {
       ref: stored.ref,
       name,
       version: stored.version,
       digest: stored.digest,
-      status,
+      status: version.status,
       method: options.method,
       source: { ref: source.artifact.ref, digest: source.artifact.digest },
       report,
-      metrics: afterMetrics,
-      promoted,
+      evaluation: after.metrics,
+      promoted: stored.promoted,
       files: stored.files,
-      warnings: [...notes, ...(result.warnings ?? [])],
+      warnings: [...before.notes, ...(result.warnings ?? [])],
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -50,6 +50,11 @@ describe('buildReport', () => {
     const pruned = { ...report, details: { layers: [{ layer: 'dense_1', sparsity: 0.8 }] } };
     expect(reportHighlights(pruned)).toEqual([['sparsity', 'dense_1 0.800']]);
   });
+
+  it('words a drop of floating-point noise (0.1 + 0.2 against 0.3) as the same, not −0.00 points', () => {
+    const noise = { ...report, gate: judgeGate('accuracy', 0.1 + 0.2, 0.3, 0.01) };
+    expect(Object.fromEntries(reportRows(noise).map((row) => [row[0], row[3]])).accuracy).toBe('same');
+  });
 });
 
 describe('resolveSettings', () => {

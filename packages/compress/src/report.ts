@@ -81,7 +81,7 @@ export function reportRows(report: CompressionReport): Array<[string, string, st
     ['gzip size', kb(before.gzipBytes), kb(after.gzipBytes), change(ratios.gzipBytes, 'smaller', 'larger')],
     ['parameters', String(before.parameters), String(after.parameters), change(ratios.parameters, 'fewer', 'more')],
     ['non-zero parameters', String(before.nonzeroParameters), String(after.nonzeroParameters), change(ratios.nonzeroParameters, 'fewer', 'more')],
-    [gate.metric, metric(gate.before), metric(gate.after), gate.drop === 0 ? 'same' : `${gate.drop > 0 ? '−' : '+'}${fixed(Math.abs(gate.drop) * 100, 2)} points`],
+    [gate.metric, metric(gate.before), metric(gate.after), Math.abs(gate.drop) < 0.00005 ? 'same' : `${gate.drop > 0 ? '−' : '+'}${fixed(Math.abs(gate.drop) * 100, 2)} points`],
     ['latency batch 1 (median)', `${fixed(before.latency.batch1.medianUs, 1)} µs`, `${fixed(after.latency.batch1.medianUs, 1)} µs`, change(ratios.batch1Latency, 'faster', 'slower')],
     ['latency batch 64 (median)', `${fixed(before.latency.batch64.medianUs, 1)} µs`, `${fixed(after.latency.batch64.medianUs, 1)} µs`, change(ratios.batch64Latency, 'faster', 'slower')],
     ['throughput batch 64', `${Math.round(before.latency.batch64.rowsPerSecond)} rows/s`, `${Math.round(after.latency.batch64.rowsPerSecond)} rows/s`, ''],

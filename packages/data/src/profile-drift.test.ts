@@ -1,6 +1,6 @@
 import { columnDrift } from './drift/index.js';
 import { profileTable, type TableProfile } from './profile/index.js';
-import { normalValues, zipfCategories } from './profile/test-data.js';
+import { normalValues, zipfCategories } from '../test/distributions.js';
 import { driftOfProfiles } from './profile-drift.js';
 import { FILE_PROFILE_QUANTILE_K } from './profile-file.js';
 

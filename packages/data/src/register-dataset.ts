@@ -30,7 +30,8 @@ export interface RegisterDatasetOptions extends ReadTableOptions {
    */
   keepPii?: boolean;
   parents?: string[];
-  labels?: Record<string, string>;
+  /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
+  metadataLabels?: Record<string, string>;
   onProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
 }
 
@@ -68,7 +69,7 @@ const failedChecks = (report: Pick<FileValidationReport, 'checks'>) =>
  * is stored, unless `allowInvalid`.
  */
 export async function registerDataset(options: RegisterDatasetOptions): Promise<RegisterDatasetResult> {
-  const { registry, file, name, schema, label, allowInvalid, keepPii, parents, labels, onProgress, ...read } = options;
+  const { registry, file, name, schema, label, allowInvalid, keepPii, parents, metadataLabels, onProgress, ...read } = options;
   let parsed: DataSchema;
   if (schema !== undefined) parsed = await loadSchema(schema);
   else parsed = (await inferSchemaFromFile({ file, ...read, ...(label !== undefined ? { label } : {}) })).schema;
@@ -122,7 +123,7 @@ export async function registerDataset(options: RegisterDatasetOptions): Promise<
       name,
       files: [{ path: storedFile }, { path: schemaPath }, { path: profilePath }, { path: reportPath }],
       ...(parents && parents.length > 0 ? { parents } : {}),
-      ...(labels ? { labels } : {}),
+      ...(metadataLabels ? { metadataLabels } : {}),
       status,
       metrics: { rows: report.rows, columns: report.columns.length, errors: report.errors, warnings: report.warnings },
       extra: { dataset },

@@ -17,8 +17,8 @@ export interface ExportOptions {
   model: LayersModel;
   /** Folded into the graph; without it the input is `input`, shaped as the model's. */
   preprocessing?: PreprocessingSpec;
-  /** Class names for the output's last axis (checked against its size). */
-  labels?: string[];
+  /** Class names for the output's last axis (checked against its size; the signature's `labels`). */
+  classes?: string[];
   /** `ai.onnx` opset, 13 to 17 (default 13). */
   opset?: number;
   /** Name of the output (default `output`). */
@@ -54,9 +54,9 @@ export function exportLayersModel(options: ExportOptions): ExportResult {
   const result = toLayout(builder, last, identityPerm(last.shape.length), 'output');
 
   const outputShape: Dim[] = [BATCH_DIM, ...last.shape.slice(1)];
-  const classes = outputShape.at(-1);
-  if (options.labels && options.labels.length !== classes) {
-    throw new MlshipError(ErrorCode.config, `${options.labels.length} labels given for an output of size ${String(classes)}`, {
+  const outputUnits = outputShape.at(-1);
+  if (options.classes && options.classes.length !== outputUnits) {
+    throw new MlshipError(ErrorCode.config, `${options.classes.length} labels given for an output of size ${String(outputUnits)}`, {
       hint: 'give one label per output unit',
       exitCode: ExitCode.usage,
     });
@@ -78,7 +78,7 @@ export function exportLayersModel(options: ExportOptions): ExportResult {
     opset,
     ...(preprocessing.features ? { features: preprocessing.features } : {}),
     ...(preprocessing.image ? { image: preprocessing.image } : {}),
-    ...(options.labels ? { labels: options.labels } : {}),
+    ...(options.classes ? { labels: options.classes } : {}),
   });
   return { model: onnxModel, bytes: encodeModel(onnxModel), signature };
 }

@@ -1,17 +1,18 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 // Differential tests, one small model per layer kind: ONNX Runtime on the export against tfjs's predict.
 import type { LayersModel, layers as tfLayers } from '@tensorflow/tfjs';
+import { makeTempDir } from '@mlship/test-utils';
 import { SUPPORTED_ACTIVATIONS } from './convert/activations.js';
 import { OnnxErrorCode } from './errors.js';
 import { exportLayersModel } from './export-model.js';
-import { checkWithOnnx, loadTf, makeTempDir, randomFloats, writeModelFile } from './test-helpers.js';
+import { checkWithOnnx, loadTf, randomFloats, writeModelFile } from '../test/helpers.js';
 import { verifyExport } from './verify-export.js';
 
 const tf = await loadTf();
 type Layer = tfLayers.Layer;
 
 const TOLERANCE = 1e-5;
-const dir = makeTempDir('layers');
+const { dir } = await makeTempDir('mlship-onnx-layers-');
 const exportedFiles: string[] = [];
 let nextSeed = 1;
 const uniform = (minval = -0.5, maxval = 0.5) => tf.initializers.randomUniform({ minval, maxval, seed: nextSeed++ });

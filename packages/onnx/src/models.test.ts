@@ -1,15 +1,16 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 // Whole models as `mlship train` will make them: an MLP and a small CNN, exported, checked and compared with tfjs.
 import type { LayersModel } from '@tensorflow/tfjs';
+import { makeTempDir } from '@mlship/test-utils';
 import { exportLayersModel } from './export-model.js';
 import { DEFAULT_OPSET, IR_VERSION, MAX_OPSET } from './model.js';
 import { decodeModel } from './read-model.js';
 import { encodeModel } from './write-model.js';
-import { checkWithOnnx, loadTf, makeTempDir, randomFloats, writeModelFile } from './test-helpers.js';
+import { checkWithOnnx, loadTf, randomFloats, writeModelFile } from '../test/helpers.js';
 import { verifyExport } from './verify-export.js';
 
 const tf = await loadTf();
-const dir = makeTempDir('models');
+const { dir } = await makeTempDir('mlship-onnx-models-');
 let seed = 100;
 const weights = () => ({
   kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }),
@@ -45,7 +46,7 @@ describe.each(models)('$name', ({ build, features, labels }) => {
   const paths: string[] = [];
 
   it.each([DEFAULT_OPSET, MAX_OPSET])('matches tfjs within 1e-5 at batch sizes 1 and 7 (opset %i)', async (opset) => {
-    const exported = exportLayersModel({ model, labels, opset });
+    const exported = exportLayersModel({ model, classes: labels, opset });
     paths.push(writeModelFile(dir, `${model.name}-${opset}`, exported.bytes));
     for (const rows of [1, 7]) {
       const input = randomFloats(rows * features, rows + opset, 0, 1);
@@ -56,7 +57,7 @@ describe.each(models)('$name', ({ build, features, labels }) => {
   });
 
   it('writes IR 8, the opset, a symbolic batch dimension and the signature', () => {
-    const { bytes, signature } = exportLayersModel({ model, labels });
+    const { bytes, signature } = exportLayersModel({ model, classes: labels });
     const read = decodeModel(bytes);
     expect(read.irVersion).toBe(IR_VERSION);
     expect(read.opsetImports).toEqual([{ domain: '', version: DEFAULT_OPSET }]);
@@ -74,7 +75,7 @@ describe.each(models)('$name', ({ build, features, labels }) => {
   });
 
   it('refuses labels that do not fit the output, and opsets outside 13–17', () => {
-    expect(() => exportLayersModel({ model, labels: ['a'] })).toThrow(expect.objectContaining({ code: 'MLSHIP_E_CONFIG' }));
+    expect(() => exportLayersModel({ model, classes: ['a'] })).toThrow(expect.objectContaining({ code: 'MLSHIP_E_CONFIG' }));
     expect(() => exportLayersModel({ model, opset: 12 })).toThrow(expect.objectContaining({ code: 'MLSHIP_E_CONFIG' }));
     expect(() => exportLayersModel({ model, opset: 18 })).toThrow(expect.objectContaining({ code: 'MLSHIP_E_CONFIG' }));
   });

@@ -1,14 +1,15 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 // Preprocessing folded into the graph: ONNX Runtime on raw values against tfjs on values the reference code preprocessed.
 import type { LayersModel } from '@tensorflow/tfjs';
+import { makeTempDir } from '@mlship/test-utils';
 import { exportLayersModel } from './export-model.js';
 import { encodeFeatures, featureRow } from './preprocessing.js';
 import type { FeatureSpec, ImageSpec } from './preprocessing.js';
-import { checkWithOnnx, loadTf, makeTempDir, randomFloats, writeModelFile } from './test-helpers.js';
+import { checkWithOnnx, loadTf, randomFloats, writeModelFile } from '../test/helpers.js';
 import { verifyExport } from './verify-export.js';
 
 const tf = await loadTf();
-const dir = makeTempDir('preprocessing');
+const { dir } = await makeTempDir('mlship-onnx-preprocessing-');
 const paths: string[] = [];
 let seed = 500;
 const weights = () => ({ kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), biasInitializer: tf.initializers.randomUniform({ seed: seed++ }) });
@@ -58,7 +59,7 @@ describe('reference preprocessing', () => {
 describe('preprocessing folded into the ONNX graph', () => {
   it('mixed numeric and category features: one float input [N, 6] in, model input [N, 14]', async () => {
     const model = dense(14);
-    const exported = exportLayersModel({ model, preprocessing: { features: mixed }, labels: ['a', 'b', 'c'] });
+    const exported = exportLayersModel({ model, preprocessing: { features: mixed }, classes: ['a', 'b', 'c'] });
     await expectFolded(model, exported, (rows) => rawRows(mixed, rows, rows), 'mixed');
     expect(exported.signature).toMatchObject({
       inputs: [{ name: 'features', dataType: 'float32', shape: ['N', 6] }],

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { makeTempDir } from '@mlship/test-utils';
 import { decodeModel } from './read-model.js';
 import { encodeModel } from './write-model.js';
 import { GraphBuilder } from './graph-builder.js';
@@ -9,7 +10,7 @@ import { attr, IR_VERSION, PRODUCER_NAME } from './model.js';
 import type { OnnxModel } from './model.js';
 import { OnnxErrorCode } from './errors.js';
 import { runOnnxModel } from './run-onnx.js';
-import { checkWithOnnx, makeTempDir, writeModelFile } from './test-helpers.js';
+import { checkWithOnnx, writeModelFile } from '../test/helpers.js';
 
 /** y = relu(x · W + b) with a softmax, using every attribute and tensor kind the writer knows. */
 function sampleModel(): OnnxModel {
@@ -73,7 +74,7 @@ describe('ONNX writer and reader', () => {
   });
 
   it('reads tensors that another writer stored in typed fields (python onnx, raw=False)', async () => {
-    const dir = makeTempDir('read');
+    const { dir } = await makeTempDir('mlship-onnx-read-');
     const path = join(dir, 'typed.onnx');
     const script = `
 import onnx, sys
@@ -102,7 +103,7 @@ onnx.save(helper.make_model(graph, producer_name='python', opset_imports=[helper
     const model = sampleModel();
     model.graph.nodes.pop();
     model.graph.inputs.pop();
-    const path = writeModelFile(makeTempDir('check'), 'sample', encodeModel(model));
+    const path = writeModelFile((await makeTempDir('mlship-onnx-check-')).dir, 'sample', encodeModel(model));
     expect(await checkWithOnnx([path])).toEqual({ [path]: 'ok' });
   });
 

@@ -6,9 +6,9 @@ import { readAll } from '@mlship/core';
 import { initRegistry, listArtifacts, readBlobVerified, resolveRef, tagArtifact } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
 import type { ImageConfigDocument, Descriptor, OciManifest } from '@mlship/oci';
-import { GIT, storeTestModel } from './bundle/test-fixtures.js';
+import { GIT, storeTestModel } from '../test/bundle-fixtures.js';
 import { scanTar } from './image/tar-scan.js';
-import { makeBaseLayout } from './image/test-fixtures.js';
+import { makeBaseLayout } from '../test/image-fixtures.js';
 import { defaultRuntimeFile, insecureScope, packageModel, type PackageModelOptions } from './package-model.js';
 
 const SOURCE = 'org.opencontainers.image.source';

@@ -9,7 +9,7 @@ import { exportArtifacts, importArchive } from './archive.js';
 import { putArtifact } from './put.js';
 import { listArtifacts, resolveRef } from './resolve.js';
 import { caught } from '@mlship/test-utils';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 import { verifyRegistry } from './verify.js';
 
 type Entry = { name: string; content?: string; type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo'; linkname?: string };

@@ -11,8 +11,8 @@ import { putImage } from './put-image.js';
 import { pullArtifact } from './remote/pull.js';
 import { pushArtifact } from './remote/push.js';
 import { resolveRef } from './resolve.js';
-import { tempRegistry } from './test-helpers.js';
-import { writeTestImage, writeTestIndex } from './test-images.js';
+import { tempRegistry } from '../test/temp-registry.js';
+import { writeTestImage, writeTestIndex } from '../test/oci-images.js';
 import { verifyRegistry } from './verify.js';
 
 const skopeo = async (args: string[]) => (await execa('skopeo', args, { stripFinalNewline: false })).stdout;

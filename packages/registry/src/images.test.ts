@@ -16,8 +16,8 @@ import { MediaType } from './media-types.js';
 import { putArtifact } from './put.js';
 import { putImage } from './put-image.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import { tempRegistry } from './test-helpers.js';
-import { writeTestImage, writeTestIndex } from './test-images.js';
+import { tempRegistry } from '../test/temp-registry.js';
+import { writeTestImage, writeTestIndex } from '../test/oci-images.js';
 import type { ImageFacts } from './types.js';
 import { verifyRegistry } from './verify.js';
 

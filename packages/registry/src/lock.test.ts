@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { registryPaths } from './layout.js';
 import { withRegistryLock } from './lock.js';
 import { putArtifact } from './put.js';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 
 describe('the registry lock', () => {
   let root: string;

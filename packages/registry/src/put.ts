@@ -41,7 +41,8 @@ export interface PutOptions {
   parents?: string[];
   params?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
-  labels?: Record<string, string>;
+  /** Key=value pairs (`registry put --meta`), stored as the metadata's `labels`. */
+  metadataLabels?: Record<string, string>;
   status?: 'ok' | 'failed';
   extra?: Record<string, unknown>;
   /** Git facts to record; by default those of the working directory. */
@@ -191,7 +192,7 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
         parents,
         params: options.params ?? {},
         metrics: options.metrics ?? {},
-        labels: options.labels ?? {},
+        labels: options.metadataLabels ?? {},
         git,
         environment,
         ...(options.extra ? { extra: options.extra } : {}),

@@ -9,7 +9,7 @@ import { buildLineage, renderLineageDot, renderLineageMermaid, renderLineageText
 import { putArtifact } from './put.js';
 import { listArtifacts, resolveRef } from './resolve.js';
 import { caught } from '@mlship/test-utils';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 
 describe('the registry', () => {
   let root: string;
@@ -48,7 +48,7 @@ describe('the registry', () => {
       kind: 'models',
       name: 'big',
       files: [{ path: source }, { name: 'notes.txt', data: 'hello' }],
-      labels: { owner: 'ml' },
+      metadataLabels: { owner: 'ml' },
       metrics: { accuracy: 0.97 },
       git: { commit: 'abc', branch: 'main', dirty: false },
     });

@@ -6,7 +6,7 @@ import { digestFile } from '@mlship/core';
 import { extractArtifact } from './files.js';
 import { gcRegistry } from './gc.js';
 import { listArtifacts, resolveRef } from './resolve.js';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 import { verifyRegistry } from './verify.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -9,7 +9,7 @@ import { pullArtifact } from './remote/pull.js';
 import { pushArtifact } from './remote/push.js';
 import { parseOciLocation } from './remote/oci-url.js';
 import { readBlobVerified } from './blobs.js';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 import { verifyRegistry } from './verify.js';
 
 const skopeoRaw = async (args: string[]) => (await execa('skopeo', ['inspect', '--raw', ...args])).stdout;

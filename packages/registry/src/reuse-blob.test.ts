@@ -7,7 +7,7 @@ import { readBlobHead, reuseBlob, writeBlob } from './blobs.js';
 import { gcRegistry, removeUnreferencedBlobs } from './gc.js';
 import { blobPath, registryPaths } from './layout.js';
 import { holdBlobs, registerWriter } from './lock.js';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 
 describe('reusing stored blobs', () => {
   let root: string;

@@ -23,7 +23,7 @@ import { pushArtifact } from './remote/push.js';
 import { listArtifacts, resolveRef } from './resolve.js';
 import { caught } from '@mlship/test-utils';
 import type { Descriptor } from '@mlship/oci';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 import { verifyRegistry } from './verify.js';
 
 const writerScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'registry-writer.mjs');

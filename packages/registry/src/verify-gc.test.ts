@@ -11,7 +11,7 @@ import { registerWriter } from './lock.js';
 import { putArtifact } from './put.js';
 import { resolveRef } from './resolve.js';
 import { caught } from '@mlship/test-utils';
-import { tempRegistry } from './test-helpers.js';
+import { tempRegistry } from '../test/temp-registry.js';
 import { verifyRegistry } from './verify.js';
 
 async function flipByte(path: string, offset = 0): Promise<void> {

@@ -3,12 +3,13 @@
 import { join } from 'node:path';
 import type { RunningServer } from './index.js';
 import type { Tensor } from 'onnxruntime-node';
+import { makeTempDir } from '@mlship/test-utils';
 import { Batcher, InferJob, type BatchTarget, type RunOutputs } from './batcher.js';
 import type { VersionMetrics } from './metrics.js';
 import { batchesAlongFirstDim } from './served-version.js';
-import { call, columnSumModel, metricValue, rowSumModel, serverPool, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { call, columnSumModel, metricValue, rowSumModel, serverPool, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('batching');
+const { dir } = await makeTempDir('mlship-serve-batching-');
 const irisDir = writeIris(join(dir, 'iris'));
 const sumDir = writeModelDir(join(dir, 'rowsum'), rowSumModel(), {});
 const serve = serverPool(dir, [irisDir]);

@@ -6,12 +6,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { makeTempDir } from '@mlship/test-utils';
 import { describeValue, HttpError } from './errors.js';
 import { startServer, type ServeEvent } from './index.js';
 import { readTensorData } from './tensor-json.js';
-import { call, rowSumModel, serverPool, tempDir, wideModel, writeIris, writeModelDir } from './test-helpers.js';
+import { call, rowSumModel, serverPool, wideModel, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('hostile');
+const { dir } = await makeTempDir('mlship-serve-hostile-');
 const irisDir = writeIris(join(dir, 'iris'));
 const serve = serverPool(dir, [irisDir]);
 

@@ -2,9 +2,10 @@
 // Limits: body size (413), slow bodies (408), a full queue (503), inference timeouts (504).
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { call, serverPool, slowModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { makeTempDir } from '@mlship/test-utils';
+import { call, serverPool, slowModel, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('limits');
+const { dir } = await makeTempDir('mlship-serve-limits-');
 const irisDir = writeIris(join(dir, 'iris'));
 const slowDir = writeModelDir(join(dir, 'slow'), slowModel(), {});
 const serve = serverPool(dir, [irisDir]);

@@ -3,12 +3,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
+import { makeTempDir } from '@mlship/test-utils';
 import { startServer } from './index.js';
 import { PredictionLog } from './prediction-log.js';
 import { createRandom } from './random.js';
-import { call, mixedModel, tempDir, wideModel, writeIris, writeModelDir } from './test-helpers.js';
+import { call, mixedModel, wideModel, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('plog');
+const { dir } = await makeTempDir('mlship-serve-plog-');
 const irisDir = writeIris(join(dir, 'iris'));
 const mixedDir = writeModelDir(join(dir, 'mixed'), mixedModel(), {}, { name: 'mixed', version: 2 });
 
@@ -97,6 +98,20 @@ describe('prediction log', () => {
       expect(text.length).toBeLessThanOrEqual(4096);
       expect(readLines(join(logDir, file)).every((line) => line.model === 'iris')).toBe(true);
     }
+  });
+
+  it('spreads one flush holding more than maxBytes over rotated files, none past the limit', async () => {
+    const logDir = join(dir, 'log-big-flush');
+    const log = await PredictionLog.open({ dir: logDir, worker: 5, sample: 1, maxBytes: 1000, maxFiles: 3, random: createRandom(1) });
+    for (let i = 0; i < 20; i++) log.write({ i, pad: 'p'.repeat(90) });
+    await log.flush();
+    await log.close();
+    const files = readdirSync(logDir).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) expect(readFileSync(join(logDir, file), 'utf8').length).toBeLessThanOrEqual(1000);
+    // Oldest file first: every line is there, in order.
+    const lines = [...files].reverse().flatMap((file) => readLines(join(logDir, file)));
+    expect(lines.map((line) => line.i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('drops lines it cannot write, counts them and reports, without throwing', async () => {

@@ -116,19 +116,31 @@ export class PredictionLog {
       const lines = this.pending;
       this.pending = [];
       this.pendingChars = 0;
-      const chunk = Buffer.from(lines.join(''), 'utf8');
-      try {
-        if (this.size > 0 && this.size + chunk.length > this.options.maxBytes) await this.rotate();
-        if (!this.handle) await this.openFile();
-        await this.handle!.write(chunk);
-        this.size += chunk.length;
-        this.options.lines?.inc(lines.length);
-      } catch (error) {
-        this.options.dropped?.inc(lines.length);
-        this.options.onError?.(error as Error);
-        // Reopen on the next chunk: the file may have been moved or the disk freed meanwhile.
-        await this.handle?.close().catch(() => undefined);
-        this.handle = undefined;
+      // Lines go out in chunks that fit the live file, rotating between them: a flush holding more
+      // than maxBytes of lines spreads over files rather than taking one past the limit.
+      for (let start = 0; start < lines.length; ) {
+        let end = start;
+        let bytes = 0;
+        try {
+          const first = Buffer.byteLength(lines[start]!, 'utf8');
+          if (this.size > 0 && this.size + first > this.options.maxBytes) await this.rotate();
+          const room = this.options.maxBytes - this.size;
+          // At least one line per chunk, even one longer than the limit (into an empty file).
+          do bytes += Buffer.byteLength(lines[end++]!, 'utf8');
+          while (end < lines.length && bytes + Buffer.byteLength(lines[end]!, 'utf8') <= room);
+          if (!this.handle) await this.openFile();
+          await this.handle!.write(Buffer.from(lines.slice(start, end).join(''), 'utf8'));
+          this.size += bytes;
+          this.options.lines?.inc(end - start);
+        } catch (error) {
+          if (end === start) end = start + 1;
+          this.options.dropped?.inc(end - start);
+          this.options.onError?.(error as Error);
+          // Reopen on the next chunk: the file may have been moved or the disk freed meanwhile.
+          await this.handle?.close().catch(() => undefined);
+          this.handle = undefined;
+        }
+        start = end;
       }
     }
   }

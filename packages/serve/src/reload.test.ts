@@ -1,10 +1,11 @@
 /** @jest-environment ./packages/serve/test/main-realm-environment.js */
 // Versions side by side, traffic splits, the admin API and hot reload under load.
 import { join } from 'node:path';
+import { makeTempDir } from '@mlship/test-utils';
 import { startServer } from './index.js';
-import { call, irisModel, serverPool, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { call, irisModel, serverPool, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('reload');
+const { dir } = await makeTempDir('mlship-serve-reload-');
 const v1 = writeIris(join(dir, 'v1'), 1, 0);
 const v2 = writeIris(join(dir, 'v2'), 2, 0.5);
 const v3 = writeIris(join(dir, 'v3'), 3, 1);

@@ -6,11 +6,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { call, metricValue, slowModel, tempDir, writeIris, writeModelDir } from './test-helpers.js';
+import { makeTempDir } from '@mlship/test-utils';
+import { call, metricValue, slowModel, writeIris, writeModelDir } from '../test/helpers.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../..');
 const entry = join(root, 'packages/serve/dist/runtime-main.js');
-const dir = tempDir('runtime');
+const { dir } = await makeTempDir('mlship-serve-runtime-');
 const irisDir = writeIris(join(dir, 'iris'));
 const iris2Dir = writeIris(join(dir, 'iris2'), 2, 0.5);
 const slowDir = writeModelDir(join(dir, 'slow'), slowModel(), {});

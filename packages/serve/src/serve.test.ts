@@ -2,10 +2,11 @@
 // The V2 and V1 routes against a real server (real ONNX Runtime, real HTTP on 127.0.0.1).
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeTempDir } from '@mlship/test-utils';
 import { startServer, type RunningServer } from './index.js';
-import { call, IRIS_LABELS, mixedModel, tempDir, typesModel, writeIris, writeModelDir } from './test-helpers.js';
+import { call, IRIS_LABELS, mixedModel, typesModel, writeIris, writeModelDir } from '../test/helpers.js';
 
-const dir = tempDir('routes');
+const { dir } = await makeTempDir('mlship-serve-routes-');
 const irisDir = writeIris(join(dir, 'iris'));
 const mixedDir = writeModelDir(join(dir, 'mixed'), mixedModel(), {}, { name: 'mixed', version: 3 });
 const typesDir = writeModelDir(join(dir, 'types'), typesModel(), {});

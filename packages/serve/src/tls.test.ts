@@ -4,10 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { makeTempDir } from '@mlship/test-utils';
 import { startServer } from './index.js';
-import { tempDir, writeIris } from './test-helpers.js';
+import { writeIris } from '../test/helpers.js';
 
-const dir = tempDir('tls');
+const { dir } = await makeTempDir('mlship-serve-tls-');
 const irisDir = writeIris(join(dir, 'iris'));
 const keyFile = join(dir, 'key.pem');
 const certFile = join(dir, 'cert.pem');

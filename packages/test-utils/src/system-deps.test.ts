@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findStartedPrograms, findUninstalledPrograms, programsInCommandLine, readSystemDepsPrograms, type SourceText } from './started-programs.js';
+import { findStartedPrograms, findUninstalledPrograms, programsInCommandLine, readSystemDepsPrograms, type SourceText } from '../test/started-programs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -32,9 +32,9 @@ const BASE_SYSTEM: Array<[programs: string[], reason: string]> = [
 ];
 
 /** The check's own files: the inline examples below start made-up programs on purpose. */
-const OWN_FILES = new Set(['packages/test-utils/src/started-programs.ts', 'packages/test-utils/src/system-deps.test.ts']);
+const OWN_FILES = new Set(['packages/test-utils/test/started-programs.ts', 'packages/test-utils/src/system-deps.test.ts']);
 
-/** Test code: tests and test-* helpers under packages/{pkg}/src, all of test-utils/src and packages/{pkg}/test. */
+/** Test code: tests under packages/{pkg}/src, all of test-utils/src, and packages/{pkg}/test (helpers and fixtures). */
 function readTestSources(): SourceText[] {
   const sources: SourceText[] = [];
   const walk = (dir: string, take: (name: string) => boolean) => {
@@ -49,7 +49,7 @@ function readTestSources(): SourceText[] {
   };
   for (const pkg of readdirSync(join(ROOT, 'packages'))) {
     const dir = join(ROOT, 'packages', pkg);
-    if (existsSync(join(dir, 'src'))) walk(join(dir, 'src'), (name) => pkg === 'test-utils' || /\.test\.[cm]?[jt]s$|^test-[\w-]+\.[cm]?[jt]s$/.test(name));
+    if (existsSync(join(dir, 'src'))) walk(join(dir, 'src'), (name) => pkg === 'test-utils' || /\.test\.[cm]?[jt]s$/.test(name));
     if (existsSync(join(dir, 'test'))) walk(join(dir, 'test'), () => true);
   }
   return sources;

@@ -47,12 +47,12 @@ describe.each(cases)('$name', ({ data, label, spec, inputName, backend }) => {
   it('exports with its fitted preprocessing and matches tfjs within 1e-5 on the held-out rows', async () => {
     const result = await trainModel({ data, label, spec });
     expect(result.backend.name).toBe(backend);
-    const exported = exportLayersModel({ model: result.model, preprocessing: result.preprocessing, labels: result.labels! });
+    const exported = exportLayersModel({ model: result.model, preprocessing: result.preprocessing, classes: result.classes! });
     expect(exported.signature.inputs[0]?.name).toBe(inputName);
-    expect(exported.signature.labels).toEqual(result.labels);
+    expect(exported.signature.labels).toEqual(result.classes);
     const heldOut = result.heldOut!;
     const check = await verifyExport({ model: result.model, exported, input: heldOut.raw, rows: heldOut.count });
-    expect(check.dims).toEqual([heldOut.count, result.labels!.length]);
+    expect(check.dims).toEqual([heldOut.count, result.classes!.length]);
     expect(check.maxAbsError).toBeLessThan(1e-5);
     result.model.dispose();
   });

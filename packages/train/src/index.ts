@@ -49,11 +49,12 @@ export { weightsDigest } from './weights-digest.js';
 export * from './evaluate/index.js';
 
 // Train, evaluate, export and store (what `mlship train` runs)
-export { trainAndStore, scalarMetricsOf, promoteIfPassed, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+export { trainAndStore, type TrainAndStoreOptions, type TrainAndStoreResult } from './train-and-store.js';
+export { storeVersion, type StoreVersionOptions, type StoredVersion, type Promotion } from './store/store-version.js';
 /** The stored model's file names live beside the signature format in @mlship/onnx. */
 export { MODEL_FILES, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '@mlship/onnx';
 export { resolveTrainingData, type TrainingData } from './store/training-data.js';
-export { saveLayersModel } from './store/save-tfjs-model.js';
+export { layersModelFiles } from './store/layers-model-files.js';
 export { evaluateHeldOut, DEFAULT_STORE_IMPORTANCE_REPEATS, type HeldOutEvaluation, type EvaluateHeldOutOptions } from './store/evaluate-held-out.js';
 
 // Models in the registry: import an ONNX file, evaluate a stored model, export its files

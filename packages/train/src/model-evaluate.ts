@@ -21,7 +21,7 @@ import { planGates } from './evaluate/gate-plan.js';
 import { evaluateGroups, type GroupMetrics } from './evaluate/group-metrics.js';
 import { readStoredOnnx, resolveModelRef } from './store/stored-model.js';
 import { resolveTrainingData } from './store/training-data.js';
-import { scalarMetricsOf } from './train-and-store.js';
+import { scalarMetricsOf } from './evaluate/scalar-metrics.js';
 
 export interface EvaluateModelOptions {
   registry: string;
@@ -43,11 +43,15 @@ export interface EvaluateModelOptions {
   gates?: string[];
 }
 
+/** Named and ordered as `mlship model evaluate --json` prints it. */
 export interface EvaluateModelResult {
   ref: string;
   digest: Digest;
   /** `failed` when a gate failed. */
   status: 'ok' | 'failed';
+  /** The scalar metrics. */
+  metrics: Record<string, number>;
+  gates: GateReport;
   task: Task;
   label: string;
   features: string[];
@@ -56,10 +60,9 @@ export interface EvaluateModelResult {
   dataset: { ref: string | null; file: string; digest: string };
   input: { name: string; dims: number[] };
   output: string;
-  metrics: EvaluationMetrics;
-  scalarMetrics: Record<string, number>;
+  /** Every metric (per-class scores, confusion matrix, …). */
+  evaluation: EvaluationMetrics;
   groups: GroupMetrics | null;
-  gates: GateReport;
   /** Notes on how the outputs were read (e.g. scores outside [0, 1] taken as logits). */
   notes: string[];
 }
@@ -131,6 +134,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       ref: artifact.ref,
       digest: artifact.digest,
       status: gates.passed ? 'ok' : 'failed',
+      metrics: scalarMetricsOf(metrics),
+      gates,
       task,
       label,
       features: features.map((feature) => feature.name),
@@ -139,10 +144,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       dataset: { ref: data.dataset?.ref ?? null, file: data.file, digest: data.digest },
       input: { name: input.name, dims: [-1, ...dims.slice(1)] },
       output: output.name,
-      metrics,
-      scalarMetrics: scalarMetricsOf(metrics),
+      evaluation: metrics,
       groups,
-      gates,
       notes,
     };
   } finally {

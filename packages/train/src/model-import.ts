@@ -9,6 +9,7 @@ import { ExitCode, MlshipError, digestOf, fromFsError, parseArtifactName, type D
 import { MODEL_FILES, OnnxErrorCode, SIGNATURE_FORMAT, buildSignature, decodeModel, loadOnnxModel, type OnnxModel, type OnnxValueInfo, type Signature } from '@mlship/onnx';
 import type { ArtifactFile } from '@mlship/registry';
 import { ModelErrorCode, modelFileError } from './errors.js';
+import { storeVersion } from './store/store-version.js';
 
 export interface ImportModelOptions {
   registry: string;
@@ -19,9 +20,9 @@ export interface ImportModelOptions {
   /** A `signature.json` to store instead of the one read from the graph; checked against the graph. */
   signature?: string;
   /** Class names in the order of the first output's last axis (stored as the signature's `labels`). */
-  labelNames?: string[];
-  /** Labels recorded on the version. */
-  labels?: Record<string, string>;
+  classes?: string[];
+  /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
+  metadataLabels?: Record<string, string>;
 }
 
 export interface ImportModelResult {
@@ -98,14 +99,14 @@ async function readSignatureFile(path: string): Promise<unknown> {
   }
 }
 
-function checkLabelNames(labels: string[] | undefined, output: OnnxValueInfo | undefined): void {
-  if (!labels) return;
-  if (labels.length < 2 || new Set(labels).size !== labels.length || labels.some((label) => label === '')) {
-    throw modelFileError(ModelErrorCode.signature, `label names must be two or more distinct names, got ${labels.length}`, 'e.g. --label-names setosa,versicolor,virginica');
+function checkClasses(classes: string[] | undefined, output: OnnxValueInfo | undefined): void {
+  if (!classes) return;
+  if (classes.length < 2 || new Set(classes).size !== classes.length || classes.some((name) => name === '')) {
+    throw modelFileError(ModelErrorCode.signature, `label names must be two or more distinct names, got ${classes.length}`, 'e.g. --label-names setosa,versicolor,virginica');
   }
   const last = output?.shape?.[output.shape.length - 1];
-  if (typeof last === 'number' && last !== labels.length && !(last === 1 && labels.length === 2)) {
-    throw modelFileError(ModelErrorCode.signature, `${labels.length} label names for an output ${output!.name} of ${last} classes`, 'give one name per class, in the order of the output');
+  if (typeof last === 'number' && last !== classes.length && !(last === 1 && classes.length === 2)) {
+    throw modelFileError(ModelErrorCode.signature, `${classes.length} label names for an output ${output!.name} of ${last} classes`, 'give one name per class, in the order of the output');
   }
 }
 
@@ -139,26 +140,24 @@ export async function importModel(options: ImportModelOptions): Promise<ImportMo
       throw modelFileError(ModelErrorCode.signature, `${options.signature} does not match ${basename(options.file)}: ${problems.join('; ')}`, 'fix the signature, or leave out --signature to read it from the graph', { problems });
     }
     signature = { ...(given as Signature), model: modelFacts };
-    if (options.labelNames) signature.labels = options.labelNames;
+    if (options.classes) signature.labels = options.classes;
   } else {
-    signature = buildSignature({ ...modelFacts, inputs: graph.inputs, outputs: graph.outputs, ...(options.labelNames ? { labels: options.labelNames } : {}) });
+    signature = buildSignature({ ...modelFacts, inputs: graph.inputs, outputs: graph.outputs, ...(options.classes ? { labels: options.classes } : {}) });
   }
-  checkLabelNames(signature.labels, graph.outputs[0]);
+  checkClasses(signature.labels, graph.outputs[0]);
 
   const digest = digestOf(bytes);
   const producer = { name: model.producerName, version: model.producerVersion };
   const onnx = { irVersion: model.irVersion, opset, producer };
   const source = { file: basename(options.file), digest, size: bytes.length };
-  const { putArtifact } = await import('@mlship/registry');
-  const stored = await putArtifact({
+  const stored = await storeVersion({
     registry: options.registry,
-    kind: 'models',
     name: options.name,
     files: [
       { name: MODEL_FILES.onnx, data: bytes },
       { name: MODEL_FILES.signature, data: `${JSON.stringify(signature, null, 2)}\n` },
     ],
-    ...(options.labels ? { labels: options.labels } : {}),
+    ...(options.metadataLabels ? { metadataLabels: options.metadataLabels } : {}),
     params: { source: 'imported' },
     extra: {
       source: 'imported',

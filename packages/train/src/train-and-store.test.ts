@@ -39,7 +39,7 @@ describe('trainAndStore', () => {
     expect(stages).toEqual(['data', 'train', 'evaluate', 'export', 'store']);
     expect(epochs[0]).toBe(1);
     expect(result).toMatchObject({ ref: 'models/iris:1', status: 'ok', task: { task: 'regression' }, label: 'petal_width', classes: null, dataset: { ref: null } });
-    expect(Object.keys(result.scalarMetrics)).toEqual(expect.arrayContaining(['mae', 'rmse', 'r2']));
+    expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['mae', 'rmse', 'r2']));
     expect(result.groups?.column).toBe('species');
     expect(result.groups?.groups.map((group) => group.value)).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(result.importance.metric).toBe('r2');
@@ -47,7 +47,7 @@ describe('trainAndStore', () => {
     expect(result.onnx.maxAbsError).toBeLessThan(1e-4);
 
     const stored = await resolveRef(registry, 'models/iris:1');
-    expect(stored.metadata.metrics).toEqual(result.scalarMetrics);
+    expect(stored.metadata.metrics).toEqual(result.metrics);
     expect(stored.metadata.extra).toMatchObject({ weightsDigest: result.weightsDigest, gates: { passed: true } });
 
     const out = join(dir, 'out');

@@ -31,7 +31,7 @@ describe('trainModel on iris', () => {
     const batches: BatchEvent[] = [];
     const result = await trainModel({ data: iris, spec, onEpoch: (event) => void epochs.push(event), onBatch: (event) => void batches.push(event) });
 
-    expect(result.labels).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(result.classes).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(result.split).toEqual({ source: 'split', train: 120, validation: 30, dropped: { missingLabel: 0, missingFeature: 0, unseenClass: 0 } });
     expect(result.backend.name).toBe('wasm');
     expect(result.task).toEqual({ task: 'classification', reason: 'set in the spec' });

@@ -42,19 +42,21 @@ export interface TrainModelOptions {
 
 /** The held-out rows, ready for evaluation and for checking the ONNX export. */
 export interface HeldOut {
-  /** Row indices in the validation source (the training table for a split, else the validation table). */
+  /** Row indices into `table`. */
   rows: number[];
+  /** The table the rows come from: the training table for a split, else the validation table (read once, here). */
+  table: Table;
   count: number;
   /** Raw inputs as the exported ONNX model takes them ([count, rawColumns.length] or [count, H·W·C]). */
   raw: Float32Array;
   /** The same rows as the tfjs model takes them. */
   x: Float32Array;
-  /** Classification: class indices into `labels`. Regression: label values. */
+  /** Classification: class indices into `classes`. Regression: label values. */
   actual: Int32Array | Float32Array;
 }
 
 export interface TrainModelResult {
-  /** The trained model (predicts class probabilities in `labels` order, or the label in its own units). */
+  /** The trained model (predicts class probabilities in `classes` order, or the label in its own units). */
   model: LayersModel;
   /** The spec with every default filled in: record it with the model. */
   spec: ResolvedTrainSpec;
@@ -66,8 +68,8 @@ export interface TrainModelResult {
   features: string[];
   /** The raw input columns (what `featureRow` reads for the ONNX model). */
   rawColumns: FeatureSpec[];
-  /** Classification: class names in output order; regression: null. */
-  labels: string[] | null;
+  /** Classification: class names in output order (the signature's `labels`); regression: null. */
+  classes: string[] | null;
   /** The tfjs model's input shape without the batch axis. */
   inputShape: number[];
   history: EpochRecord[];
@@ -208,13 +210,13 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainModel
     preprocessing: prepared.preprocessing,
     features: prepared.features,
     rawColumns: prepared.rawColumns,
-    labels: prepared.classes,
+    classes: prepared.classes,
     inputShape: prepared.inputShape,
     history: fitted.history,
     stopped: { epochs: fitted.epochs, early: fitted.stoppedEarly, bestEpoch: fitted.bestEpoch, restoredBest: fitted.restoredBest },
     backend,
     split: { source: validationTable ? 'data' : 'split', train: prepared.train.count, validation: validation?.count ?? 0, dropped: prepared.dropped },
-    heldOut: validation ? { rows: validation.rows, count: validation.count, raw: validation.raw, x: validation.x, actual: validation.labels } : null,
+    heldOut: validation ? { rows: validation.rows, table: validationTable ?? table, count: validation.count, raw: validation.raw, x: validation.x, actual: validation.labels } : null,
     excluded,
     versions: { ...(tf.version as Record<string, string>) },
     durations: {

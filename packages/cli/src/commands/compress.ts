@@ -34,7 +34,7 @@ const compressFlags = () =>
       parse: numberFlag({ min: 0, max: 1, example: '0.01' }),
     },
     promote: { flag: '--promote <alias>', description: 'move this alias to the new version when the gate passes' },
-    labels: META_FLAG,
+    metadataLabels: META_FLAG,
     data: { flag: '--data <file-or-ref>', description: "the source's training data when it moved (its digest must match the recorded one)" },
     evalData: { flag: '--eval-data <file-or-ref>', description: 'judge on this data instead of the held-out split (needed for imported ONNX models)' },
     label: { flag: '--label <column>', description: 'label column of --eval-data (default: the one the model records)' },
@@ -280,19 +280,9 @@ Examples:
             '',
             table(['', 'before', 'after', 'change'], compress.reportRows(report)),
           ].join('\n');
-          const data = {
-            ref: result.ref,
-            name: result.name,
-            version: result.version,
-            digest: result.digest,
-            status: result.status,
-            method: result.method,
-            source: result.source,
-            report,
-            promoted: result.promoted,
-            files: result.files,
-            warnings: result.warnings,
-          };
+          // --json prints the result as it is (its fields are named and ordered so), less the full
+          // metrics of the new version (its metrics.json; the report has their scalars).
+          const { evaluation: _evaluation, ...data } = result;
           return { data, text, exitCode: result.status === 'ok' ? ExitCode.ok : ExitCode.checkFailed };
         } finally {
           bar.stop();

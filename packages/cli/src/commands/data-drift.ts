@@ -115,10 +115,10 @@ Examples:
         ];
         for (const { column, reason } of report.skipped) lines.push(c.dim(`skipped ${column}: ${reason}`));
         if (report.columns.some((column) => !column.exact)) lines.push(c.dim('~ estimated from sketches (large data)'));
-        lines.push(
-          `${dataset.drifted ? c.red('DATASET DRIFT') : c.green('NO DATASET DRIFT')}: ${dataset.driftedColumns.length} of ${dataset.columnCount} columns drifted (share ${dataset.driftedShare.toFixed(2)}, threshold ${dataset.share})`,
-        );
         const fails = failOn === 'dataset' ? dataset.drifted : failOn === 'column' ? dataset.driftedColumns.length > 0 : false;
+        // The verdict names what failed the run: with --fail-on column, a drifted column does even when the dataset does not.
+        const headline = dataset.drifted ? c.red('DATASET DRIFT') : fails ? c.red('COLUMN DRIFT (--fail-on column), NO DATASET DRIFT') : c.green('NO DATASET DRIFT');
+        lines.push(`${headline}: ${dataset.driftedColumns.length} of ${dataset.columnCount} columns drifted (share ${dataset.driftedShare.toFixed(2)}, threshold ${dataset.share})`);
         return { data, text: lines.join('\n'), exitCode: fails ? ExitCode.checkFailed : ExitCode.ok };
       }),
     );

@@ -13,7 +13,7 @@ const registerFlags = () =>
     allowInvalid: { flag: '--allow-invalid', description: 'store the dataset even when an error-level check fails (marked failed)' },
     keepPii: { flag: '--keep-pii', description: 'store the file as it is even when it holds personal data (default: a masked copy)' },
     parents: { flag: '--parent <ref>', description: 'an artifact this dataset derives from (repeatable)', repeatable: true },
-    labels: META_FLAG,
+    metadataLabels: META_FLAG,
     delimiter: DELIMITER_FLAG,
   });
 

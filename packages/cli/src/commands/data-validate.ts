@@ -63,7 +63,9 @@ Examples:
         lines.push(
           `${failing.length === 0 ? c.green('PASSED') : c.red('FAILED')}: ${report.rows} rows, ${report.checks.length} checks, ${passed} passed, ${report.errors} error(s), ${report.warnings} warning(s)`,
         );
-        return { data: report, text: lines.join('\n'), exitCode: failing.length === 0 ? ExitCode.ok : ExitCode.checkFailed };
+        const written = { ...(junit !== undefined ? { junit } : {}), ...(reportFile !== undefined ? { report: reportFile } : {}), ...(profileOut !== undefined ? { profile: profileOut } : {}) };
+        for (const [what, path] of Object.entries(written)) lines.push(`wrote ${what === 'junit' ? 'the JUnit report' : what === 'report' ? 'the HTML report' : 'the profile'} to ${path}`);
+        return { data: { ...report, written }, text: lines.join('\n'), exitCode: failing.length === 0 ? ExitCode.ok : ExitCode.checkFailed };
       }),
     );
 }

@@ -20,7 +20,7 @@ const evaluateFlags = () =>
   });
 
 function renderText(result: EvaluateModelResult, color: { green(s: string): string; red(s: string): string }): string {
-  const m = result.scalarMetrics;
+  const m = result.metrics;
   const headline =
     result.task === 'classification'
       ? `accuracy ${formatMetric(m.accuracy)}, f1_macro ${formatMetric(m.f1_macro)}, log_loss ${formatMetric(m.log_loss)}`
@@ -34,8 +34,8 @@ function renderText(result: EvaluateModelResult, color: { green(s: string): stri
       ['status', result.gates.results.length === 0 ? undefined : result.status === 'ok' ? color.green('ok') : color.red('failed (gates not met)')],
     ]),
   ];
-  if (result.metrics.task === 'classification') {
-    const perClass = Object.entries(result.metrics.per_class).map(([name, scores]) => [name, formatMetric(scores.precision), formatMetric(scores.recall), formatMetric(scores.f1), String(scores.support)]);
+  if (result.evaluation.task === 'classification') {
+    const perClass = Object.entries(result.evaluation.per_class).map(([name, scores]) => [name, formatMetric(scores.precision), formatMetric(scores.recall), formatMetric(scores.f1), String(scores.support)]);
     lines.push('', table(['class', 'precision', 'recall', 'f1', 'support'], perClass));
   }
   lines.push(...gapAndGateTables(result.groups, result.gates, color));
@@ -72,25 +72,8 @@ Examples:
           const failed = result.gates.results.filter((gate) => !gate.passed).map((gate) => gate.expression);
           context.reporter.warn(`${result.ref} failed ${failed.length} gate(s): ${failed.join(', ')}`);
         }
-        const data = {
-          ref: result.ref,
-          digest: result.digest,
-          status: result.status,
-          metrics: result.scalarMetrics,
-          gates: result.gates,
-          task: result.task,
-          label: result.label,
-          features: result.features,
-          classes: result.classes,
-          rows: result.rows,
-          dataset: result.dataset,
-          input: result.input,
-          output: result.output,
-          evaluation: result.metrics,
-          groups: result.groups,
-          notes: result.notes,
-        };
-        return { data, text: renderText(result, context.reporter.color), exitCode: result.status === 'ok' ? ExitCode.ok : ExitCode.checkFailed };
+        // --json prints the result as it is: its fields are named and ordered as the document is.
+        return { data: result, text: renderText(result, context.reporter.color), exitCode: result.status === 'ok' ? ExitCode.ok : ExitCode.checkFailed };
       }),
     );
 }

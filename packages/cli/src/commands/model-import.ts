@@ -9,12 +9,12 @@ const importFlags = () =>
   defineFlags({
     name: { flag: '--name <name>', description: 'model name (stored as models/NAME:N)', required: true, parse: artifactName('models', 'iris') },
     signature: { flag: '--signature <file>', description: 'a signature.json to store instead of the one read from the graph (checked against it: names, types, ranks)' },
-    labelNames: {
+    classes: {
       flag: '--label-names <a,b,c>',
       description: "class names in the order of the first output's last axis; makes the model a classifier for `model evaluate`",
       parse: commaList,
     },
-    labels: META_FLAG,
+    metadataLabels: META_FLAG,
   });
 
 const dims = (shape: Array<number | string | null> | undefined) => (shape ? `[${shape.map((dim) => dim ?? '?').join(', ')}]` : '[?]');

@@ -7,7 +7,7 @@ import { META_FLAG } from './shared-flags.js';
 const putFlags = () =>
   defineFlags({
     parents: { flag: '--parent <ref>', description: 'an artifact this one derives from (repeatable)', repeatable: true },
-    labels: META_FLAG,
+    metadataLabels: META_FLAG,
   });
 
 export function registerRegistryPut(registry: Command): void {

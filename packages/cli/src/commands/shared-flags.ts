@@ -1,8 +1,8 @@
 /** Flag-table entries and parsers that several commands share. */
 import { parseArtifactName, usageError, type ArtifactKind } from '@mlship/core';
 
-/** Parses repeated `--meta key=value` flags. */
-export function parseLabels(pairs: string[]): Record<string, string> {
+/** Parses repeated `--meta key=value` flags: the metadata labels of the version a command stores. */
+export function parseMetadataLabels(pairs: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
@@ -24,8 +24,11 @@ export function artifactName(kind: ArtifactKind, example: string): (value: strin
   };
 }
 
-/** Labels recorded with the new version: `labels` of the commands that store one. */
-export const META_FLAG = { flag: '--meta <key=value>', description: 'a label to record (repeatable)', repeatable: true, parse: parseLabels } as const;
+/**
+ * Key=value pairs recorded with the new version (the metadata's `labels`): the `metadataLabels` of the
+ * commands that store one, and of the functions they call.
+ */
+export const META_FLAG = { flag: '--meta <key=value>', description: 'a label to record (repeatable)', repeatable: true, parse: parseMetadataLabels } as const;
 
 /** The CSV delimiter of the data commands' readers. */
 export const DELIMITER_FLAG = { flag: '--delimiter <char>', description: 'CSV delimiter, or "auto"' } as const;

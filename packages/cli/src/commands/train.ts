@@ -33,11 +33,11 @@ const trainFlags = () =>
       parse: numberFlag({ min: 0, example: '0.01' }),
     },
     promote: { flag: '--promote <alias>', description: 'move this alias to the new version when every gate passes' },
-    labels: META_FLAG,
+    metadataLabels: META_FLAG,
   });
 
 function renderText(result: TrainAndStoreResult, color: { green(s: string): string; red(s: string): string }): string {
-  const m = result.scalarMetrics;
+  const m = result.metrics;
   const headline =
     result.task.task === 'classification'
       ? `accuracy ${formatMetric(m.accuracy)}, f1_macro ${formatMetric(m.f1_macro)}, log_loss ${formatMetric(m.log_loss)}`
@@ -115,31 +115,12 @@ Examples:
             const failed = result.gates.results.filter((gate) => !gate.passed).map((gate) => gate.expression);
             reporter.warn(`${result.ref} failed ${failed.length} gate(s): ${failed.join(', ')}; stored with status failed${options.promote ? `, ${options.promote} not moved` : ''}`);
           }
-          const data = {
-            ref: result.ref,
-            digest: result.digest,
-            contentDigest: result.contentDigest,
-            status: result.status,
-            metrics: result.scalarMetrics,
-            gates: result.gates,
-            backend: result.backend,
-            weightsDigest: result.weightsDigest,
-            onnx: result.onnx,
-            dataset: result.dataset,
-            promoted: result.promoted,
-            task: result.task,
-            label: result.label,
-            features: result.features,
-            classes: result.classes,
-            evaluation: result.metrics,
-            groups: result.groups,
-            importance: result.importance,
-            training: { epochs: result.training.epochs, early: result.training.early, bestEpoch: result.training.bestEpoch, split: result.training.split },
-            files: result.files,
-            warnings: result.warnings,
-          };
+          // --json prints the result as it is (its fields are named and ordered so), less name and
+          // version (in ref) and the training's durations and history.
+          const { name: _name, version: _version, ...document } = result;
+          const { durations: _durations, history: _history, ...training } = result.training;
           return {
-            data,
+            data: { ...document, training },
             text: renderText(result, reporter.color),
             exitCode: result.status === 'ok' ? ExitCode.ok : ExitCode.checkFailed,
           };

@@ -2,7 +2,7 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { caught } from '@mlship/test-utils';
 import { buildModel, fitEpochs } from '@mlship/train';
-import { loadTf, randomFloats } from '../test-helpers.js';
+import { loadTf, randomFloats } from '../../test/helpers.js';
 import { distillationLoss, distillLayersModel, softenProbabilities } from './distill-layers-model.js';
 
 const tf = await loadTf();

@@ -3,7 +3,7 @@
 import { GraphBuilder, IR_VERSION, encodeModel } from '@mlship/onnx';
 import { caught } from '@mlship/test-utils';
 import { CompressErrorCode } from '../errors.js';
-import { randomFloats } from '../test-helpers.js';
+import { randomFloats } from '../../test/helpers.js';
 import { measureLatency, type LatencyInput } from './latency.js';
 
 const FEATURES = 16;

@@ -3,7 +3,7 @@ import { GraphBuilder, IR_VERSION, attr, encodeModel } from '@mlship/onnx';
 import type { OnnxGraph, OnnxModel, OnnxTensor } from '@mlship/onnx';
 import { encodeSparseWeights } from '../prune/sparse-weights.js';
 import { convertToFloat16 } from '../quantize/float16.js';
-import { randomFloats } from '../test-helpers.js';
+import { randomFloats } from '../../test/helpers.js';
 import { measureModelSize } from './model-size.js';
 
 const modelOf = (graph: OnnxGraph): OnnxModel => ({ irVersion: IR_VERSION, opsetImports: [{ domain: '', version: 13 }], producerName: 'test', producerVersion: '0', graph });

@@ -2,7 +2,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { caught } from '@mlship/test-utils';
 import { fitEpochs } from '@mlship/train';
-import { loadTf, randomFloats } from '../test-helpers.js';
+import { loadTf, randomFloats } from '../../test/helpers.js';
 import { prunableWeights, pruneLayersModel } from './prune-layers-model.js';
 
 const tf = await loadTf();

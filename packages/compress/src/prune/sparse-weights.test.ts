@@ -4,12 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel, encodeModel, exportLayersModel, runOnnxModel, type OnnxModel } from '@mlship/onnx';
 import type { LayersModel } from '@tensorflow/tfjs';
+import { makeTempDir } from '@mlship/test-utils';
 import { floatValues } from '../graph-edit.js';
-import { checkWithOnnx, loadTf, makeTempDir, randomFloats, writeModelFile } from '../test-helpers.js';
+import { checkWithOnnx, loadTf, randomFloats, writeModelFile } from '../../test/helpers.js';
 import { decodeSparseEntries, encodeSparseWeights, sparseEntries } from './sparse-weights.js';
 
 const tf = await loadTf();
-const dir = makeTempDir('sparse');
+const { dir } = await makeTempDir('mlship-compress-sparse-');
 let seed = 1;
 const init = () => ({ kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: seed++ }) });
 

@@ -1,12 +1,13 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 import { encodeModel } from '@mlship/onnx';
-import { checkWithOnnx, makeTempDir, writeModelFile } from '../test-helpers.js';
+import { makeTempDir } from '@mlship/test-utils';
+import { checkWithOnnx, writeModelFile } from '../../test/helpers.js';
 import { convertToFloat16, toFloat16 } from './float16.js';
 import type { Fp16Mode } from './float16.js';
-import { gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, seededMlp } from './test-models.js';
-import type { TestModel } from './test-models.js';
+import { gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, seededMlp } from '../../test/quantize-models.js';
+import type { TestModel } from '../../test/quantize-models.js';
 
-const dir = makeTempDir('float16');
+const { dir } = await makeTempDir('mlship-compress-float16-');
 const ROWS = 64;
 const cases: Array<[string, () => Promise<TestModel> | TestModel, Fp16Mode]> = [
   ['mlp', seededMlp, 'weights'],

@@ -1,12 +1,13 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 import { encodeModel } from '@mlship/onnx';
-import { checkWithOnnx, makeTempDir, randomFloats, writeModelFile } from '../test-helpers.js';
+import { makeTempDir } from '@mlship/test-utils';
+import { checkWithOnnx, randomFloats, writeModelFile } from '../../test/helpers.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
-import { argmaxAgreement, gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, seededMlp } from './test-models.js';
-import type { TestModel } from './test-models.js';
+import { argmaxAgreement, gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, seededMlp } from '../../test/quantize-models.js';
+import type { TestModel } from '../../test/quantize-models.js';
 import { quantizeSymmetric, quantizeWeight } from './weight-quantization.js';
 
-const dir = makeTempDir('quantize-dynamic');
+const { dir } = await makeTempDir('mlship-compress-quantize-dynamic-');
 const ROWS = 200;
 const models: Array<[string, () => Promise<TestModel> | TestModel, number]> = [
   ['mlp', seededMlp, 5],

@@ -1,13 +1,14 @@
 /** @jest-environment ./packages/onnx/test/main-realm-environment.js */
 import { encodeModel, GraphBuilder, IR_VERSION } from '@mlship/onnx';
 import type { OnnxModel } from '@mlship/onnx';
-import { checkWithOnnx, makeTempDir, writeModelFile } from '../test-helpers.js';
+import { makeTempDir } from '@mlship/test-utils';
+import { checkWithOnnx, writeModelFile } from '../../test/helpers.js';
 import { activationsToCalibrate, calibrateRanges } from './calibrate.js';
 import { activationParameters, quantizeStatic } from './quantize-static.js';
-import { argmaxAgreement, gemmModel, rowsFor, runRows, seededCnn, seededMlp } from './test-models.js';
-import type { TestModel } from './test-models.js';
+import { argmaxAgreement, gemmModel, rowsFor, runRows, seededCnn, seededMlp } from '../../test/quantize-models.js';
+import type { TestModel } from '../../test/quantize-models.js';
 
-const dir = makeTempDir('quantize-static');
+const { dir } = await makeTempDir('mlship-compress-quantize-static-');
 const ROWS = 128;
 
 describe('calibrateRanges', () => {

@@ -2,16 +2,16 @@
 // Graphs other exporters write: initializers listed as graph inputs, old opsets, quantized graphs
 // given to fp16 'full', and a Conv bias that cannot be int32 at the scale static quantization picks.
 import { GraphBuilder, IR_VERSION, encodeModel, type OnnxModel } from '@mlship/onnx';
-import { caught } from '@mlship/test-utils';
+import { caught, makeTempDir } from '@mlship/test-utils';
 import { CompressErrorCode } from '../errors.js';
-import { checkWithOnnx, makeTempDir, randomFloats, writeModelFile } from '../test-helpers.js';
+import { checkWithOnnx, randomFloats, writeModelFile } from '../../test/helpers.js';
 import { calibrateRanges, activationsToCalibrate } from './calibrate.js';
 import { convertToFloat16 } from './float16.js';
 import { quantizeDynamic } from './quantize-dynamic.js';
 import { quantizeStatic } from './quantize-static.js';
-import { gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, type TestModel } from './test-models.js';
+import { gemmModel, maxAbsDiff, rowsFor, runRows, seededCnn, type TestModel } from '../../test/quantize-models.js';
 
-const dir = makeTempDir('quantize-review');
+const { dir } = await makeTempDir('mlship-compress-quantize-review-');
 
 /** The Gemm model with its weights also declared as graph inputs, as exporters before IR 4 wrote them. */
 function withInitializerInputs(test: TestModel): TestModel {

@@ -2,7 +2,7 @@ import { ColumnProfiler } from './column-profile.js';
 import { KllSketch, kllRankErrorBound } from './kll-sketch.js';
 import { MisraGries } from './misra-gries.js';
 import { Moments } from './moments.js';
-import { exactCdf, normalValues, zipfCategories } from './test-data.js';
+import { exactCdf, normalValues, zipfCategories } from '../../test/distributions.js';
 
 /** The batch paths (addNumbers, addMany, addSorted, addCounts) against adding one value at a time. */
 describe('bulk adds', () => {

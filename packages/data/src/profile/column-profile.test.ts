@@ -4,7 +4,7 @@ import { kllRankErrorBound } from './kll-sketch.js';
 import { mergeProfiles } from './merge-profiles.js';
 import { profileFromJSON } from './profile-json.js';
 import { createRandom } from './random.js';
-import { exactCdf, logNormalValues, normalValues, randomChunks, zipfCategories } from './test-data.js';
+import { exactCdf, logNormalValues, normalValues, randomChunks, zipfCategories } from '../../test/distributions.js';
 
 function profileOf(values: readonly ColumnValue[], options?: ColumnProfileOptions): ColumnProfile {
   const profiler = createColumnProfiler(options);

@@ -1,6 +1,6 @@
 import { KllSketch, binWeightedValues, kllRankErrorBound } from './kll-sketch.js';
 import { createRandom } from './random.js';
-import { exactCdf, logNormalValues, normalValues, randomChunks } from './test-data.js';
+import { exactCdf, logNormalValues, normalValues, randomChunks } from '../../test/distributions.js';
 
 /** Largest |estimated − true| CDF over the 1%…99% quantile points and every 97th data point. */
 function maxRankError(sketch: KllSketch, values: readonly number[]): number {

@@ -1,5 +1,5 @@
 import { MisraGries } from './misra-gries.js';
-import { randomChunks, zipfCategories } from './test-data.js';
+import { randomChunks, zipfCategories } from '../../test/distributions.js';
 
 function summaryOf(values: readonly string[], capacity?: number): MisraGries {
   const summary = new MisraGries(capacity);

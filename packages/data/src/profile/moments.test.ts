@@ -1,5 +1,5 @@
 import { Moments } from './moments.js';
-import { logNormalValues, randomChunks } from './test-data.js';
+import { logNormalValues, randomChunks } from '../../test/distributions.js';
 
 function momentsOf(values: readonly number[]): Moments {
   const moments = new Moments();

@@ -1,7 +1,7 @@
 import { profileFromJSON } from './profile-json.js';
 import { createTableProfiler, mergeTableProfiles, profileTable, type TableBatch, type TableProfile } from './table-profile.js';
 import { createRandom } from './random.js';
-import { normalValues, zipfCategories } from './test-data.js';
+import { normalValues, zipfCategories } from '../../test/distributions.js';
 import type { ColumnValue } from './column-profile.js';
 
 /** A seeded table: numeric "age" with nulls, categorical "city", integer "clicks", all-null "note". */

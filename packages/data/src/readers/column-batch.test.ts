@@ -2,7 +2,7 @@ import { makeTempDir } from '@mlship/test-utils';
 import { cellAt, type ColumnBatch } from './column-batch.js';
 import { readColumns, readTable } from './read-table.js';
 import { hashRow } from './row-hash.js';
-import { fileWith } from './test-helpers.js';
+import { fileWith } from '../../test/reader-helpers.js';
 
 async function columnsOf(file: string, options: Parameters<typeof readColumns>[1] = {}): Promise<ColumnBatch[]> {
   const batches: ColumnBatch[] = [];

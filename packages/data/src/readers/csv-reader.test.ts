@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { caught, makeTempDir, REPO_ROOT } from '@mlship/test-utils';
 import { inspectTable, readTable } from './read-table.js';
-import { fileWith, readAll } from './test-helpers.js';
+import { fileWith, readAll } from '../../test/reader-helpers.js';
 
 describe('CSV', () => {
   let dir: string;

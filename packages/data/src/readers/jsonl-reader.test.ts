@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { makeTempDir } from '@mlship/test-utils';
 import { inspectTable } from './read-table.js';
-import { fileWith, readAll } from './test-helpers.js';
+import { fileWith, readAll } from '../../test/reader-helpers.js';
 
 describe('JSON Lines', () => {
   let dir: string;

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import { caught, makeTempDir, REPO_ROOT } from '@mlship/test-utils';
 import { inspectTable } from './read-table.js';
-import { fileWith, readAll } from './test-helpers.js';
+import { fileWith, readAll } from '../../test/reader-helpers.js';
 
 /** Fixtures written by packages/data/test/readers/make-parquet-fixtures.py (pyarrow). */
 const FIXTURES = join(REPO_ROOT, 'packages', 'data', 'test', 'readers');

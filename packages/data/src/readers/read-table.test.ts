@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { caught, makeTempDir, REPO_ROOT } from '@mlship/test-utils';
 import { assertHasRows, readTable } from './read-table.js';
-import { fileWith, readAll } from './test-helpers.js';
+import { fileWith, readAll } from '../../test/reader-helpers.js';
 import type { ReadTableOptions } from './types.js';
 
 const PARQUET = join(REPO_ROOT, 'packages', 'data', 'test', 'readers', 'table.parquet');

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { digestOf, hexOf } from '@mlship/core';
 import { initRegistry, putArtifact, resolveRef, tagArtifact } from '@mlship/registry';
-import { caught, makeTempDir } from '@mlship/test-utils';
+import { caught, makeTempDir, REPO_ROOT } from '@mlship/test-utils';
 import { buildBundle, settleTree } from './build-bundle.js';
 import { BundleErrorCode } from './errors.js';
 import { parsePnpmLock, readIntegrityIndex } from './npm-integrity.js';
 import type { BuildBundleOptions, BundleResult } from './types.js';
-import { expectedProbabilities, GIT, installedOnnxruntimeDir, REPO_ROOT, storeTestModel, testRuntimeFile } from './test-fixtures.js';
+import { expectedProbabilities, GIT, installedOnnxruntimeDir, storeTestModel, testRuntimeFile } from '../../test/bundle-fixtures.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 const ARM64 = { os: 'linux', architecture: 'arm64' };

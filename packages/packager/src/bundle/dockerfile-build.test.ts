@@ -10,7 +10,7 @@ import { initRegistry } from '@mlship/registry';
 import { containersEnv, makeTempDir, runContainer, type RunningContainer } from '@mlship/test-utils';
 import { buildBundle } from './build-bundle.js';
 import type { BundleResult } from './types.js';
-import { expectedProbabilities, installedOnnxruntimeDir, storeTestModel, testRuntimeFile } from './test-fixtures.js';
+import { expectedProbabilities, installedOnnxruntimeDir, storeTestModel, testRuntimeFile } from '../../test/bundle-fixtures.js';
 
 const tag = `${process.pid}-${Date.now()}`;
 const BASE = `localhost/mlship-bundle-test-base:${tag}`;

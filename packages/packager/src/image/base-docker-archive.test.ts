@@ -9,7 +9,7 @@ import { caught, makeTempDir } from '@mlship/test-utils';
 import { canonicalBytes } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
 import { DiffIdTap } from './base-docker-archive.js';
-import { baseConfig, plainTar } from './test-fixtures.js';
+import { baseConfig, plainTar } from '../../test/image-fixtures.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 

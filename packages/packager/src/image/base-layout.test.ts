@@ -5,7 +5,7 @@ import { initRegistry } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
 import type { Descriptor } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
-import { makeBaseLayout, type BaseLayout } from './test-fixtures.js';
+import { makeBaseLayout, type BaseLayout } from '../../test/image-fixtures.js';
 
 const AMD64 = { os: 'linux', architecture: 'amd64' };
 

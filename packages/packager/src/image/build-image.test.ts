@@ -9,7 +9,7 @@ import type { ImageConfigDocument, OciIndex, OciManifest } from '@mlship/oci';
 import { buildImage, type BuildImageOptions, type ImagePlatform } from './build-image.js';
 import { writeImageArchive } from './image-archive.js';
 import type { LayerEntry } from './layer.js';
-import { addLayoutEntry, BASE_PATH, makeBaseLayout, plainTar, writeDockerArchive, type BaseLayout } from './test-fixtures.js';
+import { addLayoutEntry, BASE_PATH, makeBaseLayout, plainTar, writeDockerArchive, type BaseLayout } from '../../test/image-fixtures.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };
 const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };

@@ -9,7 +9,7 @@ import { writeImageArchive } from './image-archive.js';
 import { readAll } from '@mlship/core';
 import { ImageMediaType, canonicalBytes, type OciManifest } from '@mlship/oci';
 import { scanTar } from './tar-scan.js';
-import { makeBaseLayout } from './test-fixtures.js';
+import { makeBaseLayout } from '../../test/image-fixtures.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };
 const ARM64: ImagePlatform = { os: 'linux', architecture: 'arm64' };

@@ -1,6 +1,6 @@
 import { canonicalJson } from '@mlship/oci';
 import { imageConfig, mergeEnv } from './image-config.js';
-import { baseConfig } from './test-fixtures.js';
+import { baseConfig } from '../../test/image-fixtures.js';
 
 const DIFF = `sha256:${'1'.repeat(64)}` as const;
 const OURS = `sha256:${'2'.repeat(64)}` as const;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { initRegistry, blobPath } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
 import { buildLayer, layerCacheDir } from './layer.js';
-import { readLayer } from './test-fixtures.js';
+import { readLayer } from '../../test/image-fixtures.js';
 
 describe('buildLayer', () => {
   let temp: { dir: string; cleanup: () => Promise<void> };

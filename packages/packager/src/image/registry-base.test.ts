@@ -6,7 +6,7 @@ import { caught, makeTempDir, startOciRegistry, type OciRegistryServer } from '@
 import type { ImageConfigDocument, OciIndex, OciManifest } from '@mlship/oci';
 import { fetchBaseImage } from './base-image.js';
 import { buildImage, type BuildImageOptions, type ImagePlatform } from './build-image.js';
-import { makeBaseLayout, type BaseLayout } from './test-fixtures.js';
+import { makeBaseLayout, type BaseLayout } from '../../test/image-fixtures.js';
 import type { ImageProgress } from './types.js';
 
 const AMD64: ImagePlatform = { os: 'linux', architecture: 'amd64' };

@@ -16,6 +16,7 @@ export { mostProbableClasses, toProbabilityMatrix } from './probability-matrix.j
 export { evaluateClassification } from './classification-metrics.js';
 export { evaluateRegression } from './regression-metrics.js';
 export { evaluatePredictions } from './evaluate-predictions.js';
+export { scalarMetricsOf } from './scalar-metrics.js';
 export { rocAuc, type RocAucResult } from './roc-auc.js';
 export {
   evaluateGroups,

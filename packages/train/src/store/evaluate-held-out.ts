@@ -21,7 +21,7 @@ export interface HeldOutEvaluation {
 
 export interface EvaluateHeldOutOptions {
   tf: Tf;
-  trained: Pick<TrainModelResult, 'model' | 'preprocessing' | 'rawColumns' | 'labels' | 'inputShape' | 'spec'>;
+  trained: Pick<TrainModelResult, 'model' | 'preprocessing' | 'rawColumns' | 'classes' | 'inputShape' | 'spec'>;
   heldOut: HeldOut;
   /** `--group-by`: the column's name and its value in each held-out row. */
   group?: { column: string; values: unknown[] };
@@ -42,7 +42,7 @@ async function predictOutputs(tf: Tf, model: LayersModel, x: Float32Array, count
 
 export async function evaluateHeldOut(options: EvaluateHeldOutOptions): Promise<HeldOutEvaluation> {
   const { tf, trained, heldOut } = options;
-  const classes = trained.labels;
+  const { classes } = trained;
   const columns = trained.rawColumns.map((column) => column.name);
   const toPredictions = (outputs: Float32Array, count: number): number[] =>
     classes ? mostProbableClasses(outputs, count, classes.length) : Array.from(outputs);

@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { GitFacts } from '@mlship/core';
 import { attr, buildSignature, encodeModel, GraphBuilder, type OnnxModel } from '@mlship/onnx';
 import { putArtifact, type PutResult } from '@mlship/registry';
-import { RUNTIME_PACKAGES_FORMAT } from './runtime-packages.js';
+import { REPO_ROOT } from '@mlship/test-utils';
+import { RUNTIME_PACKAGES_FORMAT } from '../src/bundle/runtime-packages.js';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 /** The real server runtime, when `pnpm run build` has made it. */
 export const BUILT_RUNTIME = join(REPO_ROOT, 'packages', 'cli', 'dist', 'bundle', 'serve-runtime.mjs');
 export const GIT: GitFacts & { remote: string } = { commit: '0123456789abcdef0123456789abcdef01234567', branch: 'main', dirty: false, remote: 'https://github.com/example/iris.git' };

@@ -1,5 +1,5 @@
 import { makeTempDir } from '@mlship/test-utils';
-import { initRegistry } from './layout.js';
+import { initRegistry } from '../src/layout.js';
 
 /** An empty registry in a temp dir, with git facts switched off for speed and determinism. */
 export async function tempRegistry(): Promise<{ root: string; dir: string; cleanup: () => Promise<void> }> {

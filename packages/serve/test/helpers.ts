@@ -1,9 +1,8 @@
 /** Helpers for this package's tests: tiny ONNX models written as model directories, and HTTP calls. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, GraphBuilder, attr, type OnnxModel } from '@mlship/onnx';
-import { startServer, type RunningServer, type ServeOptions } from './index.js';
+import { startServer, type RunningServer, type ServeOptions } from '../src/index.js';
 
 export const IRIS_LABELS = ['setosa', 'versicolor', 'virginica'];
 export const IRIS_FEATURES = [
@@ -12,10 +11,6 @@ export const IRIS_FEATURES = [
   { name: 'petal_length', kind: 'numeric', mean: 3.7, std: 1.7 },
   { name: 'colour', kind: 'category', categories: ['red', 'green', 'blue'], encoding: 'index' },
 ] as const;
-
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mlship-serve-${prefix}-`));
-}
 
 function wrap(builder: GraphBuilder): OnnxModel {
   return { irVersion: 8, opsetImports: [{ domain: '', version: 13 }], producerName: 'mlship-test', producerVersion: '0', graph: builder.toGraph() };

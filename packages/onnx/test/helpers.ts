@@ -1,6 +1,5 @@
-/** Helpers for this package's tests: seeded data, tfjs on the cpu backend, and onnx's own checker. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/** Helpers for this package's tests: seeded data, tfjs on the cpu backend, model files, and onnx's own checker (temp dirs: `makeTempDir` from @mlship/test-utils). */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** tfjs on the cpu backend. */
@@ -23,10 +22,6 @@ export function writeModelFile(dir: string, name: string, bytes: Uint8Array): st
   const path = join(dir, `${name}.onnx`);
   writeFileSync(path, bytes);
   return path;
-}
-
-export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mlship-onnx-${prefix}-`));
 }
 
 export { checkWithOnnx } from '@mlship/test-utils';

@@ -7,7 +7,7 @@ import tar from 'tar-stream';
 import { digestOf, writeFileAtomic, type Digest } from '@mlship/core';
 import { initRegistry, openBlobStream, writeBlob } from '@mlship/registry';
 import { ImageMediaType, canonicalBytes, type ImageConfigDocument, type Descriptor, type Platform } from '@mlship/oci';
-import { buildLayer } from './layer.js';
+import { buildLayer } from '../src/image/layer.js';
 
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const BASE_CREATED = '2020-01-01T00:00:00Z';

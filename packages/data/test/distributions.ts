@@ -1,5 +1,5 @@
 /** Seeded data generators for the profile tests: reproducible, no fixtures on disk. */
-import { createRandom } from './random.js';
+import { createRandom } from '../src/profile/random.js';
 
 /** Standard normal draws (Box–Muller) from a seeded generator. */
 export function normalSampler(seed: number): () => number {

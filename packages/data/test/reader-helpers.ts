@@ -1,8 +1,8 @@
 /** Helpers for the reader tests: read a whole (small) table, catch a coded error, write a file. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readTable } from './read-table.js';
-import type { Cell, ReadTableOptions, RowBatch } from './types.js';
+import { readTable } from '../src/readers/read-table.js';
+import type { Cell, ReadTableOptions, RowBatch } from '../src/readers/types.js';
 
 export interface WholeTable {
   /** The columns of the last batch (for JSONL, every key seen). */

@@ -1,6 +1,5 @@
-/** Helpers for this package's tests: tfjs on the cpu backend, seeded floats, temp files and onnx's checker. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/** Helpers for this package's tests: tfjs on the cpu backend, seeded floats, model files and onnx's checker (temp dirs: `makeTempDir` from @mlship/test-utils). */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRandom } from '@mlship/train';
 
@@ -11,10 +10,6 @@ export { loadCpuTfjs as loadTf } from '@mlship/test-utils';
 export function randomFloats(count: number, seed: number, low = -1, high = 1): Float32Array {
   const random = createRandom(`mlship.compress.test:${seed}`);
   return Float32Array.from({ length: count }, () => low + random() * (high - low));
-}
-
-export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mlship-compress-${prefix}-`));
 }
 
 export function writeModelFile(dir: string, name: string, bytes: Uint8Array): string {

@@ -1,7 +1,7 @@
 /** Small seeded models and run helpers for the quantization tests (not part of the package's API). */
 import type { OnnxModel } from '@mlship/onnx';
 import { attr, encodeModel, exportLayersModel, GraphBuilder, IR_VERSION, runOnnxModel } from '@mlship/onnx';
-import { loadTf, randomFloats } from '../test-helpers.js';
+import { loadTf, randomFloats } from './helpers.js';
 
 type Tf = Awaited<ReturnType<typeof loadTf>>;
 

@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { digestOf, type Digest } from '@mlship/core';
 import type { Descriptor } from '@mlship/oci';
-import { writeBlob } from './blobs.js';
-import { ImageLabel, MediaType } from './media-types.js';
+import { writeBlob } from '../src/blobs.js';
+import { ImageLabel, MediaType } from '../src/media-types.js';
 
 /** A real gzip tar with one file, made deterministically (mtime 0, uid/gid 0). */
 async function layerTar(files: Record<string, string>): Promise<{ tar: Buffer; gzip: Buffer }> {

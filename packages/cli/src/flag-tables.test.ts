@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { flagAttribute, flagName } from '@mlship/core';
 import { parseServeArgs, serveFlags, serveOptionsOf } from '@mlship/serve/flags';
+import { serveCommandFlags } from './commands/serve.js';
 import { createProgram } from './program.js';
 
 const allCommands = (command: Command): Command[] => [command, ...command.commands.flatMap(allCommands)];
@@ -26,10 +27,10 @@ describe('flag tables', () => {
     for (const option of options) expect([option.flags, flagAttribute(option.flags)]).toEqual([option.flags, option.attributeName()]);
   });
 
-  it('give mlship serve the runtime entry flags, in table order', () => {
+  it('give mlship serve the runtime entry flags, in table order, then its own', () => {
     const serve = createProgram({ only: 'serve' }).commands.find((command) => command.name() === 'serve')!;
     const table = Object.values(serveFlags()).flatMap((spec) => ('negation' in spec ? [spec.flag, `--no-${flagName(spec.flag).slice(2)}`] : [spec.flag]));
-    expect(serve.options.map((option) => option.flags)).toEqual(table);
+    expect(serve.options.map((option) => option.flags)).toEqual([...table, ...Object.values(serveCommandFlags()).map((spec) => spec.flag)]);
   });
 
   it('parse mlship serve flags as the runtime entry parses them', async () => {
@@ -40,6 +41,7 @@ describe('flag tables', () => {
       ['--max-body-bytes', '4096', '--body-timeout-ms', '200', '--drain-timeout-ms', '0', '--max-connections', '5', '--tls-key', 'k.pem', '--tls-cert', 'c.pem'],
       ['--log-dir', 'logs', '--log-sample', '0.25', '--log-max-bytes', '2048', '--log-max-files', '0', '--split', '1=90,2=10', '--seed', '7', '--admin'],
       ['--no-admin', '--workers', '3', '--token-file', ''],
+      ['--extra-fields', 'error', '--echo', 'id', '--echo', 'ref,batch'],
     ];
     for (const argv of argvs) {
       const { options } = parseServeArgs(['model-dir', ...argv], {});

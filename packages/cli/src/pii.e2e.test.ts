@@ -3,11 +3,10 @@
 // ID numbers, IBANs and IP addresses (alone and inside free text; CSV, JSON Lines, Parquet) goes through
 // every data command, `data register` + `registry export`, `train` and `serve` with its prediction
 // log; every file and every line they write is searched for every flagged value.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { expectedPii, makeTempDir, MLSHIP_BIN, piiNeedles, runMlship, runMlshipJson, writePiiTable, type CliResult } from '@mlship/test-utils';
+import { expectedPii, makeTempDir, piiNeedles, runMlship, runMlshipJson, startMlshipServe, writePiiTable, type CliResult, type ServingMlship } from '@mlship/test-utils';
 
 const NEEDLES = piiNeedles();
 const ROWS = 200;
@@ -40,7 +39,7 @@ describe('personal data in every output (built binary)', () => {
   let cleanup: () => Promise<void>;
   const mlship = (args: string[]) => runMlship(args, { cwd: dir, timeoutMs: 120_000 });
   const json = (args: string[]) => runMlshipJson(args, { cwd: dir, timeoutMs: 120_000 });
-  const children: ChildProcess[] = [];
+  const servers: ServingMlship[] = [];
 
   beforeAll(async () => {
     ({ dir, cleanup } = await makeTempDir('mlship-pii-'));
@@ -48,7 +47,7 @@ describe('personal data in every output (built binary)', () => {
     expect((await mlship(['init'])).exitCode).toBe(0);
   });
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const server of servers) await server.stop();
     await cleanup();
   });
 
@@ -131,14 +130,16 @@ describe('personal data in every output (built binary)', () => {
   it('train leaves personal columns out with a warning naming them, and stores no flagged value in any file (ONNX included); hashBuckets opts a column in without storing it', async () => {
     const trained = await json(['train', '--data', 'customers.csv', '--label', 'churned', '--epochs', '5', '--name', 'churn']);
     expect(trained.exitCode).toBe(0);
-    expect(trained.data.features).toEqual(['id', 'age', 'segment']);
+    // id is an id (a different integer in every row, named so): listed as excluded, not a feature.
+    expect(trained.data.features).toEqual(['age', 'segment']);
+    expect(trained.data.columns.find((column: { column: string }) => column.column === 'id')).toMatchObject({ use: 'excluded', type: 'id' });
     // notes is free text, which the default spec leaves out anyway; contact repeats its values, so only the PII rule keeps it out.
     expect(trained.data.warnings.join('\n')).toMatch(/column "contact" holds personal data .*left out/);
 
     await writeFile(join(dir, 'hashed.yaml'), 'version: 1\nlabel: churned\nexclude: [contact]\npreprocessing:\n  columns:\n    notes: {type: category, hashBuckets: 16}\n');
     const hashed = await json(['train', 'hashed.yaml', '--data', 'datasets/customers:1', '--epochs', '5', '--name', 'churn-hashed']);
     expect(hashed.exitCode).toBe(0);
-    expect(hashed.data.features).toEqual(['id', 'age', 'segment', 'notes']);
+    expect(hashed.data.features).toEqual(['age', 'segment', 'notes']);
 
     // From the raw data too (the hashed column sees real values, not placeholders).
     const fromRaw = await json(['train', 'hashed.yaml', '--data', 'customers.jsonl', '--epochs', '5', '--name', 'churn-raw']);
@@ -161,21 +162,9 @@ describe('personal data in every output (built binary)', () => {
 
   it('serve writes the prediction log masked, and its errors quote no personal data', async () => {
     const logs = join(dir, 'logs');
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    delete env.MLSHIP_REGISTRY;
-    const child = spawn(process.execPath, [MLSHIP_BIN, 'serve', 'models/churn-raw:1', '--port', '0', '--log-dir', logs, '--json'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      child.stdout!.on('data', (data: Buffer) => {
-        stdout += data.toString();
-        const match = /"url":"([^"]+)"/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
+    const server = await startMlshipServe(['models/churn-raw:1', '--log-dir', logs], { cwd: dir });
+    servers.push(server);
+    const { url } = server;
     const post = (body: unknown) => fetch(`${url}/v1/models/churn-raw:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const answered = await post({ instances: [{ id: 1, age: 50, segment: 'smb', notes: 'contact jane.doe7@example.org about the renewal' }, { id: 2, age: 30, segment: 'retail', notes: 'card 378282246310005 was declined' }] });
     expect(answered.status).toBe(200);
@@ -184,13 +173,12 @@ describe('personal data in every output (built binary)', () => {
     const error = await refused.text();
     expect(error).toMatch(/<email>/);
     expect(leaks(error)).toEqual([]);
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await server.stop();
     const logged = (await readdir(logs)).map((name) => join(logs, name));
     const lines = (await Promise.all(logged.map((path) => readFile(path, 'utf8')))).join('');
     expect(lines).toMatch(/"notes":"<email>"/);
     expect(lines).toMatch(/"notes":"<card_number>"/);
     expect(leaks(lines)).toEqual([]);
-    expect(leaks(stderr)).toEqual([]);
+    expect(leaks(server.stderr())).toEqual([]);
   });
 });

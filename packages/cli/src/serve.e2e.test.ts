@@ -31,6 +31,21 @@ function slowToLoadModel(): OnnxModel {
   return wrap(b);
 }
 
+/** a, b [N, 2] → two classes, class 1 when b > a; stored with labels 0 and 1 (a label column of integers). */
+function classifierModel(): OnnxModel {
+  const b = new GraphBuilder('churn');
+  const x = b.addInput('features', 'float32', ['N', 2]);
+  const logits = b.addNode('MatMul', [x, b.constantFloat('W', [2, 2], [1, -1, -1, 1])], 'matmul');
+  b.addOutput(b.rename(b.addNode('Softmax', [logits], 'softmax', { axis: attr.int(1) }), 'output'), 'float32', ['N', 2]);
+  return wrap(b);
+}
+
+function classifierSignature(model: OnnxModel): Buffer {
+  const features = ['a', 'b'].map((name) => ({ name, kind: 'numeric', mean: 0, std: 1 }));
+  const signature = { format: 'mlship.signature.v1', model: { file: 'model.onnx', irVersion: 8, opset: 13 }, inputs: model.graph.inputs, outputs: model.graph.outputs, features, labels: ['0', '1'], labelType: 'number' };
+  return Buffer.from(JSON.stringify(signature));
+}
+
 describe('mlship serve (built binary)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
@@ -47,6 +62,12 @@ describe('mlship serve (built binary)', () => {
     for (const [name, model] of [['tiny', tinyModel()], ['slowload', slowToLoadModel()]] as const) {
       await putArtifact({ registry, kind: 'models', name, files: [{ name: 'model.onnx', data: encodeModel(model) }], git: null });
     }
+    const classifier = classifierModel();
+    const files = [
+      { name: 'model.onnx', data: encodeModel(classifier) },
+      { name: 'signature.json', data: classifierSignature(classifier) },
+    ];
+    await putArtifact({ registry, kind: 'models', name: 'churn', files, git: null });
   });
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -116,5 +137,28 @@ describe('mlship serve (built binary)', () => {
       expect(await serve.exit).toEqual({ code: 0, signal: null });
       expect(await leftovers()).toEqual([]);
     }
+  }, 60_000);
+
+  it('takes --extra-fields and --echo; answers name their version and give labels in their type', async () => {
+    const serve = start(['models/churn:1', '--port', '0', '--json', '--extra-fields', 'error', '--echo', 'id']);
+    const [line] = await serve.until(/^\{.*\}\n/, 'stdout');
+    const { url } = JSON.parse(line!) as { url: string };
+    const post = (instances: unknown[]) => fetch(`${url}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instances }) });
+    const answered = await post([
+      { a: 2, b: -1, id: 'c-1' },
+      { id: 'c-2', a: -1, b: 2 },
+    ]);
+    expect([answered.status, answered.headers.get('x-model-version')]).toEqual([200, '1']);
+    expect(await answered.json()).toMatchObject({ model_name: 'churn', model_version: '1', predictions: [{ label: 0, id: 'c-1' }, { label: 1, id: 'c-2' }] });
+    const refused = await post([{ a: 1, b: 1, id: 'c-3', region: 'north' }]);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^instance 0: unexpected field "region"/);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exit).toEqual({ code: 0, signal: null });
+
+    const bad = await runMlship(['serve', 'models/churn:1', '--port', '0', '--extra-fields', 'drop'], { cwd: dir, env: { TMPDIR: tmp }, timeoutMs: 20_000 });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--extra-fields/);
+    expect(await leftovers()).toEqual([]);
   }, 60_000);
 });

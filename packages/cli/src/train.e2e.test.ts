@@ -81,8 +81,9 @@ describe('mlship train (built binary)', () => {
     });
     expect(labels).toEqual(predictions.predicted.slice(0, rows.length));
 
-    // The same seed again: the same weights and the same ONNX bytes; gates that pass move the alias.
-    const again = await json(['train', '--data', iris, '--label', 'species', '--epochs', EPOCHS, '--seed', '7', '--gate', 'accuracy>=0.5', '--compare-to', 'models/iris:1', '--promote', 'staging']);
+    // The same seed again: the same weights and the same ONNX bytes (stored as a new version only with
+    // --new-version: by default the identical latest version is returned); gates that pass move the alias.
+    const again = await json(['train', '--data', iris, '--label', 'species', '--epochs', EPOCHS, '--seed', '7', '--gate', 'accuracy>=0.5', '--compare-to', 'models/iris:1', '--promote', 'staging', '--new-version']);
     expect(again.exitCode).toBe(0);
     expect(again.data).toMatchObject({ ref: 'models/iris:2', status: 'ok', promoted: { alias: 'models/iris@staging', ref: 'models/iris:2' } });
     expect(again.data.weightsDigest).toBe(trained.data.weightsDigest);

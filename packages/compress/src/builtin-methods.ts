@@ -36,8 +36,8 @@ async function exportChecked(training: TrainingContext, model: LayersModel): Pro
   const { prepared } = training;
   if (prepared.labelScaling) foldLabelScaling(training.tf, model, prepared.labelScaling);
   const exported = exportLayersModel({ model, preprocessing: prepared.preprocessing, ...(prepared.classes ? { classes: prepared.classes } : {}) });
-  const validation = prepared.validation!;
-  const check = await verifyExport({ model, exported, input: validation.raw, rows: validation.count });
+  const checked = prepared.heldOut!.data;
+  const check = await verifyExport({ model, exported, input: checked.raw, rows: checked.count });
   return { model: decodeModel(exported.bytes), maxAbsError: check.maxAbsError };
 }
 

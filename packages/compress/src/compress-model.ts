@@ -50,6 +50,13 @@ export interface CompressModelOptions {
   /** Calls per batch-1 latency measurement (batch 64 gets a quarter); 0 skips nothing but measures briefly. */
   latencyCalls?: number;
   backend?: string;
+  /**
+   * Compress a source marked failed (refused otherwise, `MLSHIP_E_VERSION_FAILED`); the result is then
+   * stored failed, whatever its own gate says.
+   */
+  allowFailed?: boolean;
+  /** Store a new version even when the latest one of the name holds the same model (see `storeVersion`). */
+  newVersion?: boolean;
   onStage?: (stage: CompressStage) => void;
   onEpoch?: (event: EpochProgress) => void;
 }
@@ -59,7 +66,12 @@ export interface CompressModelResult {
   name: string;
   version: number;
   digest: Digest;
+  /** `failed` when the gate failed, or the source is marked failed (`failedSource`). */
   status: 'ok' | 'failed';
+  /** True when the source is marked failed (compressed with `allowFailed`): the result is failed too. */
+  failedSource: boolean;
+  /** True when the latest version of the name already held this model and was returned (no version added). */
+  reused: boolean;
   method: string;
   source: { ref: string; digest: Digest };
   report: CompressionReport;
@@ -226,6 +238,8 @@ function checkCompressOptions(options: CompressModelOptions): { method: Compress
 /** The load stage: the source, whether the method can take it, and the name of the result (checked here, once, and free). */
 async function loadSource(options: CompressModelOptions, method: CompressionMethod): Promise<{ source: SourceModel; name: string }> {
   const source = await loadSourceModel(options.registry, options.ref);
+  const { assertUsable } = await import('@mlship/registry');
+  assertUsable(source.artifact, { action: 'compress', ...(options.allowFailed ? { allowFailed: true } : {}) });
   if (method.trains) checkTrainable(source, options);
   const name = options.name ?? defaultName(source, options.method);
   parseArtifactName(`models/${name}`);
@@ -368,10 +382,15 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
       report,
       environment: captureEnvironment({ 'onnxruntime-node': await onnxRuntimeVersion() }),
     });
+    // What derives from a failed version is failed (putArtifact would mark it so all the same).
+    const failedSource = source.artifact.metadata.status === 'failed';
+    const status = failedSource ? 'failed' : version.status;
     const stored = await storeVersion({
       registry: options.registry,
       name,
       ...version,
+      status,
+      ...(options.newVersion ? { newVersion: true } : {}),
       ...(options.promote !== undefined ? { promote: options.promote } : {}),
       ...(options.metadataLabels ? { metadataLabels: options.metadataLabels } : {}),
     });
@@ -380,7 +399,9 @@ export async function compressModel(options: CompressModelOptions): Promise<Comp
       name,
       version: stored.version,
       digest: stored.digest,
-      status: version.status,
+      status,
+      failedSource,
+      reused: stored.reused,
       method: options.method,
       source: { ref: source.artifact.ref, digest: source.artifact.digest },
       report,

@@ -42,10 +42,13 @@ export function compressedModelVersion(facts: CompressedModelFacts): CompressedM
   const { classes } = evaluation;
   const evalData = facts.evalData !== undefined;
   const signature = { ...source.signature, model: { ...source.signature.model, file: MODEL_FILES.onnx } };
+  // On the source's split, the same part and table as the source's predictions.json, so the new version is judged on the same rows again.
   const predictions = {
+    ...(source.heldOut && !evalData ? { part: source.heldOut.part, table: source.heldOut.table } : {}),
     rows: source.heldOutRows && !evalData ? source.heldOutRows : evaluation.actual.map((_, row) => row),
     actual: classes ? evaluation.actual.map((index) => classes[index]) : evaluation.actual,
     predicted: classes && after.classes ? after.classes.map((index) => classes[index]) : Array.from(after.outputs),
+    ...(source.trainRows && !evalData ? { parts: { train: { table: 'data', rows: source.trainRows } } } : {}),
   };
   // The train spec goes along (the student's own, else the source's) so the new version can be
   // judged on the same split when it is compressed again; not when --eval-data replaced the split.

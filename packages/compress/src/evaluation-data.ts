@@ -1,9 +1,10 @@
 /**
  * The rows a compression is judged on, and the rows static quantization calibrates on. For a model
- * `mlship train` stored, the held-out rows of its own split (recorded in predictions.json) of its
- * own training data, checked against the recorded digest; for an imported model, `--eval-data`.
+ * `mlship train` stored, the held-out rows of its own split (recorded in predictions.json: its test
+ * rows, or its validation rows for a version stored before the test part existed) of its own training
+ * data, checked against the recorded digest; for an imported model, `--eval-data`.
  */
-import type { FeatureSpec } from '@mlship/onnx';
+import { booleanText, type FeatureSpec, type Signature } from '@mlship/onnx';
 import {
   columnCells,
   createRandom,
@@ -15,6 +16,7 @@ import {
   numberOfCell,
   randomPermutation,
   resolveTrainingData,
+  splitPlanOf,
   textOfCell,
   type Table,
 } from '@mlship/train';
@@ -39,8 +41,10 @@ export interface EvaluationData {
   actual: number[];
   /** The table the model was trained on, and the rows it trained on (null for --eval-data). */
   training: { table: Table; rows: number[] } | null;
-  /** The held-out source (the training table, or the spec's validation table), when training facts exist. */
+  /** The held-out source (the training table, or the spec's validation or test table), when training facts exist. */
   heldOutTable: Table | null;
+  /** The spec's separate validation and test tables, when it names them (what training read). */
+  tables: { validation: Table | null; test: Table | null };
   features: FeatureSpec[];
   label: string;
 }
@@ -71,11 +75,19 @@ function inputOf(source: SourceModel, table: Table, features: FeatureSpec[]): In
   return { name: input.name, rowDims: dims.slice(1), count: table.rows.length, data };
 }
 
-function actualOf(table: Table, label: string, classes: string[] | null): number[] {
+/** Class indices or label values; class names read as training read them (booleans as "true"/"false", numbers by value). */
+function actualOf(table: Table, label: string, classes: string[] | null, labelType: Signature['labelType']): number[] {
   const index = table.columns.indexOf(label);
   if (index < 0) throw compressDataError(`the data has no label column ${JSON.stringify(label)}`, `its columns: ${table.columns.slice(0, 20).join(', ')}; pass --label COLUMN`);
   const cells = columnCells(table, index);
-  if (classes) return encodeLabels(cells.map((cell) => textOfCell(cell) ?? null), classes).indices;
+  const className = (cell: (typeof cells)[number]): string | null => {
+    const text = textOfCell(cell);
+    if (text === undefined) return null;
+    if (labelType === 'boolean') return booleanText(cell) ?? text;
+    if (labelType === 'number') return String(numberOfCell(cell) ?? text);
+    return text;
+  };
+  if (classes) return encodeLabels(cells.map(className), classes).indices;
   return cells.map((cell, row) => {
     const value = numberOfCell(cell);
     if (value === undefined) throw compressDataError(`line ${table.lines[row]}: the label ${label} is missing or not a number`, 'drop rows without a label');
@@ -103,15 +115,16 @@ export async function loadEvaluationData(options: EvaluationDataOptions): Promis
       input: inputOf(source, table, features),
       task,
       classes,
-      actual: actualOf(table, label, classes),
+      actual: actualOf(table, label, classes, source.signature.labelType),
       training: null,
       heldOutTable: null,
+      tables: { validation: null, test: null },
       features,
       label,
     };
   }
   const { dataset, heldOutRows, spec } = source;
-  if (!dataset || !heldOutRows || !spec || recordedLabel === undefined) {
+  if (!dataset || !heldOutRows || !source.heldOut || !spec || recordedLabel === undefined) {
     throw compressDataError(`${source.artifact.ref} records no training split to evaluate on (an imported model?)`, 'pass --eval-data FILE --label COLUMN');
   }
   const given = options.data ?? dataset.ref ?? dataset.file;
@@ -128,24 +141,34 @@ export async function loadEvaluationData(options: EvaluationDataOptions): Promis
       'pass --data FILE with the training data itself, or --eval-data FILE --label COLUMN to judge on other data',
     );
   }
-  const validationFile = 'data' in spec.validation ? spec.validation.data : undefined;
-  const heldOutTable = validationFile !== undefined ? (await loadData(options, validationFile)).table : loaded.table;
-  if (heldOutRows.some((row) => row >= heldOutTable.rows.length)) {
+  // The rows predictions.json names: the test part (or, for a version stored before it existed, the
+  // validation part), of the data or of the spec's separate validation or test table.
+  const plan = splitPlanOf(spec);
+  const tables = {
+    validation: plan.validationData !== null ? (await loadData(options, plan.validationData)).table : null,
+    test: plan.testData !== null ? (await loadData(options, plan.testData)).table : null,
+  };
+  const { part, table: heldOutSource } = source.heldOut;
+  const heldOutTable = heldOutSource === 'validation-data' ? tables.validation : heldOutSource === 'test-data' ? tables.test : loaded.table;
+  if (!heldOutTable || heldOutRows.some((row) => row >= heldOutTable.rows.length)) {
     throw compressDataError(`the held-out rows of ${source.artifact.ref} do not fit its data`, 'pass --eval-data FILE --label COLUMN');
   }
   const heldOut = subTable(heldOutTable, heldOutRows);
   const features = featureColumns(source.signature, source.facts, heldOut, recordedLabel, undefined);
-  const excluded = validationFile !== undefined ? new Set<number>() : new Set(heldOutRows);
-  const trainingRows = loaded.table.rows.map((_, row) => row).filter((row) => !excluded.has(row));
-  const where = validationFile !== undefined ? `validation table ${validationFile}` : `${loaded.file}, held-out split of training (seed ${'seed' in spec.validation ? String(spec.validation.seed) : '?'})`;
+  // Calibration rows: the recorded training rows, else every row of the data but the held-out ones.
+  const excluded = heldOutSource !== 'data' ? new Set<number>() : new Set(heldOutRows);
+  const trainingRows = source.trainRows ?? loaded.table.rows.map((_, row) => row).filter((row) => !excluded.has(row));
+  const file = heldOutSource === 'validation-data' ? plan.validationData : heldOutSource === 'test-data' ? plan.testData : null;
+  const where = file !== null ? `${part} table ${file}` : `${loaded.file}, ${part} split of training (seed ${plan.seed})`;
   return {
     description: `${where}, ${heldOutRows.length} rows`,
     input: inputOf(source, heldOut, features),
     task,
     classes,
-    actual: actualOf(heldOut, recordedLabel, classes),
+    actual: actualOf(heldOut, recordedLabel, classes, source.signature.labelType),
     training: { table: loaded.table, rows: trainingRows },
     heldOutTable,
+    tables,
     features,
     label: recordedLabel,
   };
@@ -183,12 +206,13 @@ export async function loadCalibrationRows(options: CalibrationOptions): Promise<
     );
   }
   const numeric = options.evaluation.features.filter((feature) => feature.kind !== 'category').map((feature) => {
-    const index = table.columns.indexOf(feature.name);
-    if (index < 0) throw compressDataError(`the calibration data has no column ${JSON.stringify(feature.name)}, which the model takes`, `its columns: ${table.columns.slice(0, 20).join(', ')}`);
-    return index;
+    const name = feature.derive ? feature.derive.from : feature.name;
+    const index = table.columns.indexOf(name);
+    if (index < 0) throw compressDataError(`the calibration data has no column ${JSON.stringify(name)}, which the model takes`, `its columns: ${table.columns.slice(0, 20).join(', ')}`);
+    return { index, fills: feature.impute !== undefined || feature.derive !== undefined };
   });
-  // Rows training dropped (a missing or non-numeric feature) cannot feed the model.
-  rows = rows.filter((row) => numeric.every((index) => numberOfCell(table.rows[row]![index]) !== undefined));
+  // Rows training dropped (a missing or non-numeric value of a feature the model does not fill) cannot feed it.
+  rows = rows.filter((row) => numeric.every(({ index, fills }) => fills || numberOfCell(table.rows[row]![index]) !== undefined));
   if (rows.length === 0) throw compressDataError(`no calibration row of ${where} has every feature the model takes`, 'pass --calibration FILE with complete rows');
   const order = randomPermutation(rows.length, createRandom(`calibration:${options.seed}`));
   const chosen = Array.from(order.subarray(0, Math.min(options.rows, rows.length)), (index) => rows[index]!).sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 /**
  * What pruning and distillation need: tfjs on a training backend, the source model's tfjs model,
  * and its training data prepared exactly as `mlship train` prepared it (same spec, same data, same
- * split), checked against the held-out rows the source recorded.
+ * split, the model's own preprocessing), checked against the held-out rows the source recorded.
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import {
@@ -51,9 +51,20 @@ export async function loadTrainingContext(options: {
     throw compressOptionsError(`${options.method} needs a model \`mlship train\` stored, judged on its own held-out split`, 'use --method int8, int8-static or fp16, without --eval-data for this one');
   }
   const tf = await loadTfjs();
-  const validationTable = 'data' in spec.validation ? evaluation.heldOutTable : undefined;
-  const prepared = prepareData({ table: evaluation.training.table, spec, ...(validationTable ? { validationTable } : {}) });
-  const rows = prepared.validation?.rows ?? [];
+  // The model's own preprocessing and classes (of whichever mlship version stored it), on the same split.
+  const { signature } = source;
+  const prepared = prepareData({
+    table: evaluation.training.table,
+    spec,
+    ...(evaluation.tables.validation ? { validationTable: evaluation.tables.validation } : {}),
+    ...(evaluation.tables.test ? { testTable: evaluation.tables.test } : {}),
+    fixed: {
+      preprocessing: signature.image ? { image: signature.image } : { features: signature.features ?? [] },
+      classes: signature.labels ?? null,
+      ...(signature.labelType ? { labelType: signature.labelType } : {}),
+    },
+  });
+  const rows = prepared.heldOut?.data.rows ?? [];
   if (rows.length !== source.heldOutRows?.length || rows.some((row, i) => row !== source.heldOutRows![i])) {
     throw compressDataError(`the split of the data no longer matches the one ${source.artifact.ref} recorded`, 'compress a model trained by this version of mlship, or pass --eval-data');
   }

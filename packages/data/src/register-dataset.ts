@@ -32,6 +32,11 @@ export interface RegisterDatasetOptions extends ReadTableOptions {
   parents?: string[];
   /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
   metadataLabels?: Record<string, string>;
+  /**
+   * Store a new version even when the latest one of the name is the same dataset: the same data file
+   * (name and digest) and schema, parents and status. By default that version is returned (`reused`).
+   */
+  newVersion?: boolean;
   onProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
 }
 
@@ -56,6 +61,8 @@ export interface RegisterDatasetResult {
   version: number;
   digest: string;
   status: 'ok' | 'failed';
+  /** True when the latest version was the same dataset and was returned instead of a new one. */
+  reused: boolean;
   dataset: DatasetFacts;
   report: FileValidationReport;
 }
@@ -69,7 +76,7 @@ const failedChecks = (report: Pick<FileValidationReport, 'checks'>) =>
  * is stored, unless `allowInvalid`.
  */
 export async function registerDataset(options: RegisterDatasetOptions): Promise<RegisterDatasetResult> {
-  const { registry, file, name, schema, label, allowInvalid, keepPii, parents, metadataLabels, onProgress, ...read } = options;
+  const { registry, file, name, schema, label, allowInvalid, keepPii, parents, metadataLabels, newVersion, onProgress, ...read } = options;
   let parsed: DataSchema;
   if (schema !== undefined) parsed = await loadSchema(schema);
   else parsed = (await inferSchemaFromFile({ file, ...read, ...(label !== undefined ? { label } : {}) })).schema;
@@ -127,9 +134,11 @@ export async function registerDataset(options: RegisterDatasetOptions): Promise<
       status,
       metrics: { rows: report.rows, columns: report.columns.length, errors: report.errors, warnings: report.warnings },
       extra: { dataset },
+      // The data and its schema make the dataset; the profile and report are computed from them.
+      reuse: newVersion ? false : { files: [basename(storedFile), DATASET_SCHEMA_FILE] },
       ...(onProgress ? { onProgress } : {}),
     });
-    return { ref: stored.ref, version: stored.version, digest: stored.digest, status, dataset, report: fileReport };
+    return { ref: stored.ref, version: stored.version, digest: stored.digest, status: stored.status ?? status, reused: stored.reused, dataset, report: fileReport };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

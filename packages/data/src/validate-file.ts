@@ -2,20 +2,19 @@ import { startBatchProfiler, fileSize, type BatchProfiler } from './batch-profil
 import type { ProfileTableOptions, TableProfile } from './profile/index.js';
 import { readColumnsWithRows, readRows, type ColumnBatch, type ReadTableOptions } from './readers/index.js';
 import { FILE_PROFILE_QUANTILE_K } from './profile-file.js';
-import { inferSchema, type InferredSchema } from './schema/infer.js';
+import { inferSchema, type InferOptions, type InferredSchema } from './schema/infer.js';
 import { loadSchema } from './schema/schema-file.js';
 import type { DataSchema } from './schema/types.js';
 import { rowHashes, validateColumnBatches, validationModes, type ValidationReport } from './validate/validate.js';
 
-export interface InferSchemaOptions extends ReadTableOptions {
+export interface InferSchemaOptions extends ReadTableOptions, InferOptions {
   file: string;
-  label?: string;
 }
 
 /** `data infer-schema`: one pass over the file. */
 export async function inferSchemaFromFile(options: InferSchemaOptions): Promise<InferredSchema & { file: string }> {
-  const { file, label, ...read } = options;
-  return { file, ...(await inferSchema(readRows(file, read), label === undefined ? {} : { label })) };
+  const { file, label, margin, rowCount, ...read } = options;
+  return { file, ...(await inferSchema(readRows(file, read), { label, margin, rowCount })) };
 }
 
 export interface ValidateFileOptions extends ReadTableOptions {

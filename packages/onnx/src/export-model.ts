@@ -19,6 +19,8 @@ export interface ExportOptions {
   preprocessing?: PreprocessingSpec;
   /** Class names for the output's last axis (checked against its size; the signature's `labels`). */
   classes?: string[];
+  /** The type of the label column's values (the signature's `labelType`; absent: string). */
+  labelType?: Signature['labelType'];
   /** `ai.onnx` opset, 13 to 17 (default 13). */
   opset?: number;
   /** Name of the output (default `output`). */
@@ -79,6 +81,7 @@ export function exportLayersModel(options: ExportOptions): ExportResult {
     ...(preprocessing.features ? { features: preprocessing.features } : {}),
     ...(preprocessing.image ? { image: preprocessing.image } : {}),
     ...(options.classes ? { labels: options.classes } : {}),
+    ...(options.labelType ? { labelType: options.labelType } : {}),
   });
   return { model: onnxModel, bytes: encodeModel(onnxModel), signature };
 }

@@ -3,7 +3,7 @@ import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
 import type { GraphBuilder } from './graph-builder.js';
 import { attr } from './model.js';
 import type { Dim, OnnxValueInfo } from './model.js';
-import { checkPreprocessing, encodedWidth, imageStatistics } from './preprocessing.js';
+import { checkPreprocessing, encodedWidth, imageStatistics, missingFill } from './preprocessing.js';
 import type { FeatureSpec, ImageSpec, PreprocessingSpec } from './preprocessing.js';
 import { identityPerm } from './convert/tensor-value.js';
 import type { TensorValue } from './convert/tensor-value.js';
@@ -32,7 +32,11 @@ export function addModelEntry(builder: GraphBuilder, modelShape: (number | null)
   return { input: { name, dataType: 'float32', shape }, value: { name, shape: modelShape, perm: identityPerm(modelShape.length) } };
 }
 
-/** `features` [N, F]: Sub/Div standardise numeric columns; Equal + Cast one-hot encode categories; Concat joins the parts. */
+/**
+ * `features` [N, F]: Where(IsNaN(x), fill, x) fills missing values (only when a feature has
+ * `impute`); Sub/Div standardise numeric columns; Equal + Cast one-hot encode categories; IsNaN of
+ * the raw input cast to float gives the missing indicators; Concat joins the parts in column order.
+ */
 function addFeatures(builder: GraphBuilder, modelShape: (number | null)[], features: FeatureSpec[]): ModelEntry {
   const width = features.reduce((sum, feature) => sum + encodedWidth(feature), 0);
   expectShape(modelShape, [null, width], `the preprocessing gives ${width} columns`);
@@ -40,41 +44,60 @@ function addFeatures(builder: GraphBuilder, modelShape: (number | null)[], featu
   const input = builder.addInput('features', 'float32', shape);
   const base = 'preprocess';
 
-  let standardised = input;
+  const fills = features.map(missingFill);
+  const imputes = fills.some((fill) => !Number.isNaN(fill));
+  const indicates = (feature: FeatureSpec) => feature.kind === 'numeric' && feature.missingIndicator === true;
+  let filled = input;
+  let missing = '';
+  if (imputes || features.some(indicates)) {
+    const isNaN = builder.addNode('IsNaN', [input], `${base}/IsNaN`);
+    // A column without `impute` has NaN as its fill: Where then leaves its NaN as it is.
+    if (imputes) filled = builder.addNode('Where', [isNaN, builder.constantFloat(`${base}/impute`, [features.length], fills), input], `${base}/impute`);
+    if (features.some(indicates)) missing = builder.addNode('Cast', [isNaN], `${base}/missing`, { to: attr.int(FLOAT) });
+  }
+
+  let standardised = filled;
   if (features.some((feature) => feature.kind === 'numeric')) {
     const mean = features.map((feature) => (feature.kind === 'numeric' ? feature.mean : 0));
     const std = features.map((feature) => (feature.kind === 'numeric' && feature.std !== 0 ? feature.std : 1));
-    const centred = builder.addNode('Sub', [input, builder.constantFloat(`${base}/mean`, [features.length], mean)], `${base}/Sub`);
+    const centred = builder.addNode('Sub', [filled, builder.constantFloat(`${base}/mean`, [features.length], mean)], `${base}/Sub`);
     standardised = builder.addNode('Div', [centred, builder.constantFloat(`${base}/std`, [features.length], std)], `${base}/Div`);
   }
 
+  const onehot = (feature: FeatureSpec) => feature.kind === 'category' && feature.encoding === 'onehot';
   let output = standardised;
-  if (features.some((feature) => feature.kind === 'category' && feature.encoding === 'onehot')) {
+  if (features.some((feature) => onehot(feature) || indicates(feature))) {
     const parts: string[] = [];
     let runStart = -1; // start of the current run of one-column features
-    const slice = (start: number, end: number) =>
+    const slice = (from: string, start: number, end: number, name: string) =>
       builder.addNode(
         'Slice',
         [
-          standardised,
+          from,
           builder.constantInt64(`${base}/starts`, [1], [start]),
           builder.constantInt64(`${base}/ends`, [1], [end]),
           builder.constantInt64(`${base}/axes`, [1], [1]),
         ],
-        `${base}/columns_${start}_${end}`,
+        name,
       );
+    const columns = (start: number, end: number) => slice(standardised, start, end, `${base}/columns_${start}_${end}`);
     features.forEach((feature, j) => {
-      if (feature.kind !== 'category' || feature.encoding !== 'onehot') {
-        if (runStart < 0) runStart = j;
-        return;
+      if (onehot(feature)) {
+        if (runStart >= 0) parts.push(columns(runStart, j));
+        runStart = -1;
+        const categories = (feature as Extract<FeatureSpec, { kind: 'category' }>).categories;
+        const indices = builder.constantFloat(`${base}/${feature.name}/indices`, [categories.length], categories.map((_, k) => k));
+        const equal = builder.addNode('Equal', [columns(j, j + 1), indices], `${base}/${feature.name}/Equal`);
+        parts.push(builder.addNode('Cast', [equal], `${base}/${feature.name}/onehot`, { to: attr.int(FLOAT) }));
+      } else if (indicates(feature)) {
+        parts.push(columns(runStart >= 0 ? runStart : j, j + 1));
+        runStart = -1;
+        parts.push(slice(missing, j, j + 1, `${base}/${feature.name}/missing`));
+      } else if (runStart < 0) {
+        runStart = j;
       }
-      if (runStart >= 0) parts.push(slice(runStart, j));
-      runStart = -1;
-      const indices = builder.constantFloat(`${base}/${feature.name}/indices`, [feature.categories.length], feature.categories.map((_, k) => k));
-      const equal = builder.addNode('Equal', [slice(j, j + 1), indices], `${base}/${feature.name}/Equal`);
-      parts.push(builder.addNode('Cast', [equal], `${base}/${feature.name}/onehot`, { to: attr.int(FLOAT) }));
     });
-    if (runStart >= 0) parts.push(slice(runStart, features.length));
+    if (runStart >= 0) parts.push(columns(runStart, features.length));
     output = builder.addNode('Concat', parts, `${base}/Concat`, { axis: attr.int(1) });
   }
   return { input: { name: input, dataType: 'float32', shape }, value: { name: output, shape: modelShape, perm: identityPerm(2) } };

@@ -3,8 +3,9 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { makeTempDir } from '@mlship/test-utils';
 import { exportLayersModel } from './export-model.js';
-import { encodeFeatures, featureRow } from './preprocessing.js';
+import { encodedWidth, encodeFeatures, featureRow } from './preprocessing.js';
 import type { FeatureSpec, ImageSpec } from './preprocessing.js';
+import { runOnnxModel } from './run-onnx.js';
 import { checkWithOnnx, loadTf, randomFloats, writeModelFile } from '../test/helpers.js';
 import { verifyExport } from './verify-export.js';
 
@@ -46,6 +47,21 @@ async function expectFolded(model: LayersModel, exported: ReturnType<typeof expo
     const { maxAbsError } = await verifyExport({ model, exported, input: raw(rows), rows });
     expect(maxAbsError).toBeLessThan(1e-5);
   }
+}
+
+/** Missing values, booleans and dates: every new field of the feature description. */
+const missingAware: FeatureSpec[] = [
+  { name: 'age', kind: 'numeric', mean: 40, std: 10, impute: 35, missingIndicator: true },
+  { name: 'joined_days', kind: 'numeric', mean: 19000, std: 100, impute: 19000, derive: { from: 'joined', part: 'days' } },
+  { name: 'joined_weekday', kind: 'numeric', mean: 3, std: 2, impute: 3, missingIndicator: true, derive: { from: 'joined', part: 'dayOfWeek' } },
+  { name: 'member', kind: 'category', categories: ['false', 'true'], encoding: 'index', impute: 'false', values: 'boolean' },
+  { name: 'colour', kind: 'category', categories: ['red', 'green', '(missing)'], encoding: 'onehot', impute: '(missing)', unknown: 'error' },
+  { name: 'income', kind: 'numeric', mean: 10, std: 2 },
+];
+
+/** A linear activation alone: what ONNX Runtime returns is the encoded row itself. */
+function identity(width: number): LayersModel {
+  return tf.sequential({ layers: [tf.layers.activation({ activation: 'linear', inputShape: [width] })] });
 }
 
 describe('reference preprocessing', () => {
@@ -96,6 +112,46 @@ describe('preprocessing folded into the ONNX graph', () => {
     const model = dense(64, 10);
     const exported = exportLayersModel({ model, preprocessing: { image } });
     await expectFolded(model, exported, (rows) => randomFloats(rows * 64, rows, 0, 16), 'image-flat');
+  });
+
+  it('fills missing values in the graph, adds missing indicators after their column, and reads derived dates and booleans', async () => {
+    const width = missingAware.reduce((sum, feature) => sum + encodedWidth(feature), 0);
+    expect(width).toBe(10);
+    const model = identity(width);
+    const exported = exportLayersModel({ model, preprocessing: { features: missingAware } });
+    paths.push(writeModelFile(dir, 'missing-aware-identity', exported.bytes));
+    expect(exported.signature.features).toEqual(missingAware);
+    expect(exported.model.graph.nodes.slice(0, 5).map((node) => node.opType)).toEqual(['IsNaN', 'Where', 'Cast', 'Sub', 'Div']);
+
+    const records = [
+      { age: null, joined: null, member: null, colour: null, income: 12 },
+      { age: 50, joined: '2022-01-03T12:00:00Z', member: 'True', colour: 'green', income: 14 },
+      { joined: 'not a date', member: false, colour: 'red' },
+    ];
+    const raw = Float32Array.from(records.flatMap((record) => featureRow(missingAware, record)));
+    const results = await runOnnxModel({ bytes: exported.bytes, feeds: { features: { data: raw, dims: [records.length, missingAware.length] } } });
+    const onnx = Array.from(results.output!.data);
+    expect(onnx).toEqual(Array.from(encodeFeatures(missingAware, raw, records.length)));
+    const days = Math.fround(Date.UTC(2022, 0, 3, 12) / 86_400_000);
+    expect(onnx.slice(0, width)).toEqual([-0.5, 1, 0, 0, 1, 0, 0, 0, 1, 1]);
+    expect(onnx.slice(width, 2 * width)).toEqual([1, 0, Math.fround(Math.fround(days - 19000) / 100), -1.5, 0, 1, 0, 1, 0, 2]);
+    // Without impute (income), a missing value stays NaN, as for older models.
+    expect(onnx.slice(2 * width, 3 * width)).toEqual([-0.5, 1, 0, 0, 1, 0, 1, 0, 0, NaN]);
+
+    const random = dense(width);
+    await expectFolded(random, exportLayersModel({ model: random, preprocessing: { features: missingAware } }), (rows) => Float32Array.from({ length: rows * missingAware.length }, (_, i) => raw[i % raw.length]!), 'missing-aware-rows');
+  });
+
+  it('a random model with NaN raw inputs: ONNX Runtime equals tfjs on the reference encoding', async () => {
+    const features = missingAware.slice(0, 5);
+    const model = dense(features.reduce((sum, feature) => sum + encodedWidth(feature), 0));
+    const exported = exportLayersModel({ model, preprocessing: { features } });
+    expect(exported.signature.inputs[0]!.shape).toEqual(['N', 5]);
+    const withMissing = (rows: number) => rawRows(features, rows, 40 + rows).map((value, i) => (i % 3 === 0 ? NaN : value));
+    await expectFolded(model, exported, withMissing, 'missing-aware-random');
+    // Every feature here has impute: no NaN reaches the output.
+    const { onnx } = await verifyExport({ model, exported, input: withMissing(7), rows: 7 });
+    expect(onnx.some(Number.isNaN)).toBe(false);
   });
 
   it('exports files that pass onnx.checker.check_model(full_check=True)', async () => {

@@ -3,7 +3,11 @@
  * semantics in JavaScript. The exporter folds the same steps into the ONNX graph
  * (preprocessing-graph.ts), so the exported model takes raw values.
  */
-import { ErrorCode, ExitCode, hashToBucket, MlshipError } from '@mlship/core';
+import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { encodingProblems } from './feature-row.js';
+
+export { booleanText, categoryIndex, DATETIME_PARTS, datetimePart, encodingProblems, featureField, featureInput, featureRow, fieldValue, isMissing, parseDatetime, valueKind } from './feature-row.js';
+export type { FeatureRowOptions, RowFeature, ValueKind } from './feature-row.js';
 
 /** Standardised: (x − mean) / std, in float32. A `std` of 0 counts as 1. */
 export interface NumericFeature {
@@ -11,7 +15,32 @@ export interface NumericFeature {
   kind: 'numeric';
   mean: number;
   std: number;
+  /**
+   * The value a missing input takes. The raw input of a missing value is NaN; the graph replaces NaN
+   * by `impute` (Where(IsNaN(x), impute, x)) before standardising. Absent: a missing value is refused.
+   */
+  impute?: number;
+  /**
+   * Also feed the model a 0/1 "was missing" column (IsNaN of the raw input, cast to float), right
+   * after the feature's own column. Counts in {@link encodedWidth}; needs `impute`.
+   */
+  missingIndicator?: boolean;
+  /**
+   * Computed from another field of the record instead of read by its own name: a part of the
+   * datetime (ISO 8601 text, or epoch milliseconds as a number) in `record[derive.from]`, in UTC.
+   * A missing or unparsable datetime gives NaN (then `impute` applies).
+   */
+  derive?: { from: string; part: DatetimePart };
 }
+
+/**
+ * Parts of a datetime a numeric feature can be (UTC): `days` since 1970-01-01 (fractional),
+ * `dayOfWeek` 0–6 (Monday 0), `month` 1–12, `hour` 0–23, `year`, `dayOfYear` 1–366.
+ */
+export type DatetimePart = 'days' | 'dayOfWeek' | 'month' | 'hour' | 'year' | 'dayOfYear';
+
+/** The category a missing value takes when training adds one for it (`impute: MISSING_CATEGORY`). */
+export const MISSING_CATEGORY = '(missing)';
 
 /**
  * A category, given to the model as its index in `categories` (a float). `onehot` turns it into
@@ -26,12 +55,22 @@ export interface CategoryFeature {
   categories: string[];
   encoding: 'onehot' | 'index';
   hashBuckets?: number;
-}
-
-/** The raw input of a category value: its index, its bucket when hashed, -1 when missing or unknown. */
-export function categoryIndex(feature: CategoryFeature, value: unknown): number {
-  if (feature.hashBuckets !== undefined) return value === null || value === undefined ? -1 : hashToBucket(String(value), feature.hashBuckets);
-  return feature.categories.indexOf(String(value));
+  /**
+   * The category a missing value (null, absent) takes: one of `categories` (the training part's most
+   * frequent value, or {@link MISSING_CATEGORY} added as a category). Absent: missing → -1 (unknown).
+   */
+  impute?: string;
+  /**
+   * How values are read before the lookup. `boolean`: true/false in any case, 1/0, yes/no and JSON
+   * true/false read as "true"/"false" (the categories are then exactly ["false", "true"]).
+   * Absent: String(value).
+   */
+  values?: 'boolean';
+  /**
+   * A value not in `categories` at serving time: `unknown` (encoded -1, counted) or `error` (serve
+   * answers 400 naming the feature and the kind of value, never the value). Absent: `unknown`.
+   */
+  unknown?: 'unknown' | 'error';
 }
 
 /** The categories of a hashed column: its bucket numbers as text. */
@@ -56,9 +95,10 @@ export interface PreprocessingSpec {
   image?: ImageSpec;
 }
 
-/** The number of columns `feature` becomes after encoding. */
+/** The number of columns `feature` becomes after encoding: its own, then its missing indicator. */
 export function encodedWidth(feature: FeatureSpec): number {
-  return feature.kind === 'category' && feature.encoding === 'onehot' ? feature.categories.length : 1;
+  if (feature.kind === 'category') return feature.encoding === 'onehot' ? feature.categories.length : 1;
+  return feature.missingIndicator ? 2 : 1;
 }
 
 /** Throws `MLSHIP_E_CONFIG` for a description the exporter cannot fold. */
@@ -79,6 +119,8 @@ export function checkPreprocessing(spec: PreprocessingSpec): void {
         problems.push(`feature ${feature.name}: hashBuckets must be an integer equal to the number of categories (the bucket numbers)`);
       } else if (feature.kind !== 'numeric' && feature.kind !== 'category') {
         problems.push(`feature ${(feature as { name: string }).name}: unknown kind ${JSON.stringify((feature as { kind: unknown }).kind)}`);
+      } else {
+        problems.push(...encodingProblems(feature));
       }
     }
   }
@@ -99,30 +141,35 @@ export function checkPreprocessing(spec: PreprocessingSpec): void {
   }
 }
 
-/**
- * A raw row for the exported model's `features` input from named values: numbers as they are,
- * categories as their index (-1 when unknown or missing).
- */
-export function featureRow(features: FeatureSpec[], record: Record<string, unknown>): number[] {
-  return features.map((feature) => {
-    const value = record[feature.name];
-    if (feature.kind === 'category') return categoryIndex(feature, value);
-    return typeof value === 'number' ? value : Number(value);
-  });
-}
-
 const f32 = Math.fround;
 
-/** The reference encoding of raw rows ([N, features.length], row-major) into what the tfjs model takes. */
+/**
+ * The value the graph gives a NaN raw input of `feature` (its `Where(IsNaN(x), fill, x)`): `impute`
+ * for a numeric feature, the index of `impute` for a category, NaN (no change) without `impute`.
+ */
+export function missingFill(feature: FeatureSpec): number {
+  if (feature.impute === undefined) return NaN;
+  return feature.kind === 'numeric' ? feature.impute : feature.categories.indexOf(feature.impute);
+}
+
+/**
+ * The reference encoding of raw rows ([N, features.length], row-major) into what the tfjs model
+ * takes: a NaN input is filled by {@link missingFill}, then numeric columns are standardised and
+ * categories encoded; a missing indicator (1 for a NaN input) follows its feature's column.
+ */
 export function encodeFeatures(features: FeatureSpec[], raw: ArrayLike<number>, rows: number): Float32Array {
   const width = features.reduce((sum, feature) => sum + encodedWidth(feature), 0);
+  const fills = features.map((feature) => f32(missingFill(feature)));
   const out = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
     let column = r * width;
     features.forEach((feature, j) => {
-      const x = f32(raw[r * features.length + j] ?? NaN);
+      const input = f32(raw[r * features.length + j] ?? NaN);
+      const missing = Number.isNaN(input);
+      const x = missing ? fills[j]! : input;
       if (feature.kind === 'numeric') {
         out[column++] = f32(f32(x - f32(feature.mean)) / f32(feature.std === 0 ? 1 : feature.std));
+        if (feature.missingIndicator) out[column++] = missing ? 1 : 0;
       } else if (feature.encoding === 'index') {
         out[column++] = x;
       } else {

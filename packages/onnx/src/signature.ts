@@ -17,6 +17,11 @@ export interface Signature {
   image?: ImageSpec;
   /** Class names, in the order of the output's last axis. */
   labels?: string[];
+  /**
+   * The type of the label column's values (classification): class names are strings in `labels`;
+   * serve answers `prediction` in this type (1 not "1", true not "true"). Absent: string.
+   */
+  labelType?: 'string' | 'number' | 'boolean';
 }
 
 export interface SignatureOptions {
@@ -27,6 +32,7 @@ export interface SignatureOptions {
   features?: FeatureSpec[];
   image?: ImageSpec;
   labels?: string[];
+  labelType?: Signature['labelType'];
   file?: string;
 }
 
@@ -40,5 +46,6 @@ export function buildSignature(options: SignatureOptions): Signature {
   if (options.features) signature.features = options.features;
   if (options.image) signature.image = options.image;
   if (options.labels) signature.labels = options.labels;
+  if (options.labelType) signature.labelType = options.labelType;
   return signature;
 }

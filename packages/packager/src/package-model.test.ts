@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readAll } from '@mlship/core';
-import { initRegistry, listArtifacts, readBlobVerified, resolveRef, tagArtifact } from '@mlship/registry';
+import { ImageLabel, initRegistry, listArtifacts, readBlobVerified, resolveRef, tagArtifact } from '@mlship/registry';
 import { caught, makeTempDir } from '@mlship/test-utils';
 import type { ImageConfigDocument, Descriptor, OciManifest } from '@mlship/oci';
 import { GIT, storeTestModel } from '../test/bundle-fixtures.js';
@@ -123,6 +123,29 @@ describe('packageModel', () => {
     expect(provenance).toContain(`"uri": "git+https://git.example.com/team/iris.git@${GIT.commit}"`);
     expect(provenance).not.toMatch(/SECRET|alice/);
     expect((await resolveRef(registry, result.package.ref)).metadata.git).toEqual({ ...GIT, remote: 'https://git.example.com/team/iris.git' });
+  }, 60_000);
+
+  it('refuses a model marked failed before any work, and with allowFailed marks its image and package failed', async () => {
+    await storeTestModel(registry, { name: 'bad', status: 'failed' });
+    const steps: string[] = [];
+    const error = await caught(run({ ref: 'models/bad:1', base: layoutBase, onProgress: (event) => steps.push(event.step) }));
+    expect([error.code, error.exitCode]).toEqual(['MLSHIP_E_VERSION_FAILED', 1]);
+    expect(steps).toEqual([]);
+    expect(await listArtifacts(registry, { name: 'bad' })).toHaveLength(1);
+
+    const result = await run({ ref: 'models/bad:1', base: layoutBase, allowFailed: true });
+    expect(result.status).toBe('failed');
+    expect((await configOf(result.image.platforms[0]!.digest)).config?.Labels?.[ImageLabel.status]).toBe('failed');
+    expect((await resolveRef(registry, result.image.ref)).metadata.status).toBe('failed');
+    expect((await resolveRef(registry, result.package.ref)).metadata.status).toBe('failed');
+    // The same image again adds nothing, unless a new version is asked for.
+    expect((await run({ ref: 'models/bad:1', base: layoutBase, allowFailed: true })).image).toMatchObject({ ref: result.image.ref, reused: true });
+    const forced = await run({ ref: 'models/bad:1', base: layoutBase, allowFailed: true, newVersion: true });
+    expect([forced.image.ref, forced.image.reused, forced.package.reused]).toEqual(['images/bad:2', false, false]);
+    // A good model's image carries no status label.
+    const good = await run({ ref: 'models/plain:1', base: layoutBase });
+    expect(good.status).toBe('ok');
+    expect((await configOf(good.image.platforms[0]!.digest)).config?.Labels?.[ImageLabel.status]).toBeUndefined();
   }, 60_000);
 
   it('refuses a platform given twice before any work', async () => {

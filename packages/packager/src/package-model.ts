@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, ExitCode, MlshipError, isLoopbackHost } from '@mlship/core';
-import { parseOciLocation, pushArtifact, putArtifact, putImage, registerWriter, resolveRef } from '@mlship/registry';
+import { ImageLabel, assertUsable, parseOciLocation, pushArtifact, putArtifact, putImage, registerWriter, resolveRef } from '@mlship/registry';
 import {
   BUNDLE_ROOT,
   DEFAULT_BUNDLE_BASES,
@@ -61,12 +61,21 @@ export interface PackageModelOptions {
   push?: string;
   /** Plain HTTP to a loopback registry: for the base when its host is loopback, and for the push when its host is. */
   insecure?: boolean;
+  /**
+   * Package a model marked failed (refused otherwise, `MLSHIP_E_VERSION_FAILED`): the image then says
+   * `dev.mlship.status=failed` in its labels and both versions are marked failed.
+   */
+  allowFailed?: boolean;
+  /** Store new images/ and packages/ versions even when the latest ones are this image. */
+  newVersion?: boolean;
   env?: NodeJS.ProcessEnv;
   onProgress?: (event: { step: string; detail?: string }) => void;
 }
 
 export interface PackageModelResult {
   model: { ref: string; digest: string };
+  /** `failed` when the model is (packaged with `allowFailed`): the image and the package are marked failed too. */
+  status: 'ok' | 'failed';
   target: Target;
   base: string;
   platforms: string[];
@@ -153,11 +162,11 @@ function layersFor(bundle: BundleResult, platform: ImagePlatform): LayerEntry[][
  * Builds the image and stores it as images/NAME:N. Its blobs are unreferenced until putImage adds the
  * index entry, so this stays a registered writer until then: a concurrent `registry gc` keeps them.
  */
-async function buildAndStoreImage(name: string, build: BuildImageOptions) {
+async function buildAndStoreImage(name: string, build: BuildImageOptions, newVersion: boolean) {
   const unregister = await registerWriter(build.registry);
   try {
     const image = await buildImage(build);
-    const stored = await putImage({ registry: build.registry, name, manifest: { mediaType: image.mediaType, digest: image.digest, size: image.size } });
+    const stored = await putImage({ registry: build.registry, name, manifest: { mediaType: image.mediaType, digest: image.digest, size: image.size }, ...(newVersion ? { newVersion } : {}) });
     return { image, stored };
   } finally {
     await unregister();
@@ -173,7 +182,7 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
   // The normalised name (`node:20` → docker.io/library/node:20): how it is spelled must not change the image.
   const base = parseImageReference(options.base ?? DEFAULT_BASES[options.target]).name;
   const insecure = insecureScope(base, options.push, options.insecure);
-  await resolveModel(options.registry, options.ref);
+  const status = assertUsable(await resolveModel(options.registry, options.ref), { action: 'package', ...(options.allowFailed ? { allowFailed: true } : {}) });
 
   const temp = options.bundleDir ? undefined : await mkdtemp(join(tmpdir(), 'mlship-bundle-'));
   const bundleDir = options.bundleDir ?? join(temp!, 'bundle');
@@ -203,6 +212,8 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
       'dev.mlship.model.digest': bundle.model.digest,
       'dev.mlship.target': options.target,
     };
+    // Only a failed image carries the label, so that the image of a good model is what it was before.
+    if (status === 'failed') labels[ImageLabel.status] = 'failed';
     const dataset = bundle.model.datasetParents[0];
     if (dataset) {
       labels['dev.mlship.dataset.ref'] = dataset.ref;
@@ -236,10 +247,10 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
       created: bundle.model.created,
       ...(insecure.base ? { insecure: true } : {}),
       ...(options.env ? { env: options.env } : {}),
-    });
+    }, options.newVersion === true);
     const imageSeconds = (performance.now() - imageStarted) / 1000;
     progress({ step: 'store', detail: stored.ref });
-    const unchanged = stored.reused ? await unchangedPackage(options.registry, name, image.digest, options.target) : undefined;
+    const unchanged = stored.reused && options.newVersion !== true ? await unchangedPackage(options.registry, name, image.digest, options.target) : undefined;
     const pkg = unchanged
       ? { ...unchanged, reused: true }
       : {
@@ -252,12 +263,15 @@ export async function packageModel(options: PackageModelOptions): Promise<Packag
             params: { target: options.target, base, platforms: platformTexts },
             extra: { image: { ref: stored.ref, digest: image.digest, mediaType: image.mediaType } },
             git: bundle.model.git ?? null,
+            // Also implied by the failed model, its parent.
+            ...(status === 'failed' ? { status } : {}),
           })),
           reused: false,
         };
 
     const result: PackageModelResult = {
       model: { ref: bundle.model.ref, digest: bundle.model.digest },
+      status,
       target: options.target,
       base,
       platforms: platformTexts,

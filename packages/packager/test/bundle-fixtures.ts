@@ -38,7 +38,10 @@ export function expectedProbabilities(row: number[]): number[] {
   return exps.map((value) => value / total);
 }
 
-export async function storeTestModel(registry: string, options: { name?: string; git?: GitFacts | null } = {}): Promise<{ dataset: PutResult; model: PutResult }> {
+export async function storeTestModel(
+  registry: string,
+  options: { name?: string; git?: GitFacts | null; status?: 'ok' | 'failed' } = {},
+): Promise<{ dataset: PutResult; model: PutResult }> {
   const dataset = await putArtifact({ registry, kind: 'datasets', name: 'iris', files: [{ name: 'iris.csv', data: 'a,b,c,d,label\n1,2,3,4,x\n' }], git: null });
   const model = classifier();
   const signature = buildSignature({ inputs: model.graph.inputs, outputs: model.graph.outputs, irVersion: 8, opset: 13, labels: ['setosa', 'versicolor', 'virginica'] });
@@ -55,6 +58,7 @@ export async function storeTestModel(registry: string, options: { name?: string;
     ],
     parents: [dataset.ref],
     git: options.git === undefined ? GIT : options.git,
+    ...(options.status ? { status: options.status } : {}),
   });
   return { dataset, model: stored };
 }

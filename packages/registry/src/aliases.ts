@@ -1,7 +1,8 @@
 import { ErrorCode, ExitCode, MlshipError, isValidAlias, parseRef, versionRef } from '@mlship/core';
 import { aliasEntry, buildCatalog, entryFacts, nameKey, readIndex, writeIndex } from './index-file.js';
 import { withRegistryLock } from './lock.js';
-import { findVersionEntry } from './resolve.js';
+import { findVersionEntry, loadVersion } from './resolve.js';
+import { assertUsable } from './version-status.js';
 
 function checkAlias(alias: string): void {
   if (!isValidAlias(alias)) {
@@ -20,14 +21,18 @@ export interface TagResult {
   previous: string | null;
 }
 
-/** Points `<kind>/<name>@<alias>` at the version `ref` names; an alias that existed moves. */
-export async function tagArtifact(options: { registry: string; ref: string; alias: string }): Promise<TagResult> {
+/**
+ * Points `<kind>/<name>@<alias>` at the version `ref` names; an alias that existed moves. A version
+ * marked failed is refused (`MLSHIP_E_VERSION_FAILED`) unless `allowFailed`.
+ */
+export async function tagArtifact(options: { registry: string; ref: string; alias: string; allowFailed?: boolean }): Promise<TagResult> {
   checkAlias(options.alias);
   const ref = parseRef(options.ref);
   return withRegistryLock(options.registry, async (assertHeld) => {
     const index = await readIndex(options.registry);
     const catalog = buildCatalog(index);
     const { entry, version } = findVersionEntry(catalog, ref);
+    assertUsable(await loadVersion(options.registry, index, entry), { action: 'tag', ...(options.allowFailed ? { allowFailed: true } : {}) });
     const facts = entryFacts(entry)!;
     const old = catalog.aliases.get(nameKey(ref.kind, ref.name))?.get(options.alias);
     const previousVersion = old ? entryFacts(old)?.version : undefined;

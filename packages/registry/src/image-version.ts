@@ -43,6 +43,11 @@ export function imageParents(labels: Record<string, string>): ParentLink[] {
   return ref && digest && isDigest(digest) && isVersionRef(ref) ? [{ ref, digest: digest as Digest }] : [];
 }
 
+/** The lineage an image's tree records (its primary config's labels). */
+export function treeParents(tree: ManifestNode): ParentLink[] {
+  return imageParents({ ...(primaryManifest(tree)?.imageConfig?.config?.Labels ?? {}) });
+}
+
 /** An image's "files": its layers, or for an image index its platform manifests (named `linux/amd64`…). */
 function imageFiles(tree: ManifestNode): ArtifactFile[] {
   if (tree.type === 'manifest') {
@@ -94,7 +99,8 @@ export function describeImage(tree: ManifestNode, entry: Descriptor, facts: Entr
     version: facts.version,
     created: entry.annotations?.[Annotation.created] ?? primary?.imageConfig?.created ?? '',
     contentDigest: entry.digest,
-    status: 'ok',
+    // An image made from a failed model says so in its config (`mlship package --allow-failed`).
+    status: labels[ImageLabel.status] === 'failed' ? 'failed' : 'ok',
     parents: imageParents(labels),
     labels,
     extra: { image: imageFacts(tree) },

@@ -77,12 +77,18 @@ export interface Catalog {
   versions: Map<string, Map<number, Descriptor>>;
   /** `kind/name` → alias → alias entry. */
   aliases: Map<string, Map<string, Descriptor>>;
+  /** `kind/name` → the highest version number used, as recorded when versions were removed. */
+  usedUpTo: Map<string, number>;
 }
 
 export const nameKey = (kind: string, name: string): string => `${kind}/${name}`;
 
 export function buildCatalog(index: OciIndex): Catalog {
-  const catalog: Catalog = { versions: new Map(), aliases: new Map() };
+  const catalog: Catalog = { versions: new Map(), aliases: new Map(), usedUpTo: new Map() };
+  for (const [key, value] of Object.entries(index.annotations ?? {})) {
+    const number = Number(value);
+    if (key.startsWith(Annotation.usedUpTo) && Number.isInteger(number) && number > 0) catalog.usedUpTo.set(key.slice(Annotation.usedUpTo.length), number);
+  }
   for (const entry of index.manifests) {
     const facts = entryFacts(entry);
     if (!facts) continue;
@@ -103,9 +109,12 @@ export function latestVersion(catalog: Catalog, kind: string, name: string): num
   return versions ? Math.max(0, ...versions.keys()) : 0;
 }
 
-/** The number of the next version of `kind/name`; past the highest a ref can name, a conflict (exit 2). */
+/**
+ * The number of the next version of `kind/name`: above every stored one and every removed one (a
+ * number is never given to other content); past the highest a ref can name, a conflict (exit 2).
+ */
 export function nextVersion(catalog: Catalog, kind: ArtifactKind, name: string): number {
-  const version = latestVersion(catalog, kind, name) + 1;
+  const version = Math.max(latestVersion(catalog, kind, name), catalog.usedUpTo.get(nameKey(kind, name)) ?? 0) + 1;
   if (version > MAX_VERSION) {
     throw new MlshipError(ErrorCode.conflict, `${kind}/${name} has reached version ${MAX_VERSION}, the highest a ref can name`, {
       hint: 'store further versions under another name',
@@ -144,6 +153,14 @@ export function aliasEntry(target: Descriptor, facts: EntryFacts, alias: string)
     [Annotation.alias]: alias,
   };
   return { ...target, annotations };
+}
+
+/** Records in the index that `kind/name` has used numbers up to `version` (kept when it is lower than what is recorded). */
+export function recordUsedUpTo(index: OciIndex, kind: ArtifactKind, name: string, version: number): void {
+  const key = `${Annotation.usedUpTo}${nameKey(kind, name)}`;
+  const recorded = Number(index.annotations?.[key] ?? 0);
+  if (Number.isInteger(recorded) && recorded >= version) return;
+  index.annotations = { ...(index.annotations ?? {}), [key]: String(version) };
 }
 
 export function summarize(index: OciIndex): ArtifactSummary[] {

@@ -3,6 +3,21 @@ export { MediaType, Annotation, artifactTypeOf } from './media-types.js';
 export { findRegistry, initRegistry, registryPaths, blobPath, MLSHIP_DIR, type InitResult } from './layout.js';
 export { readIndex } from './index-file.js';
 export { putArtifact, contentDigestOf, type PutOptions, type PutResult, type FileInput } from './put.js';
+export { assertUsable, versionStatus, StatusErrorCode, type AssertUsableOptions, type VersionStatus } from './version-status.js';
+export {
+  removeVersions,
+  pruneVersions,
+  planRemoval,
+  planPrune,
+  readVersionGraph,
+  RemoveErrorCode,
+  type RemoveResult,
+  type PruneResult,
+  type RemovalPlan,
+  type PrunePlan,
+  type GraphVersion,
+  type VersionGraph,
+} from './remove.js';
 export { resolveRef, listArtifacts, type ListOptions } from './resolve.js';
 export { openArtifactFile, extractArtifact } from './files.js';
 export { tagArtifact, untagArtifact, type TagResult } from './aliases.js';

@@ -44,10 +44,17 @@ export const Annotation = {
   version: 'dev.mlship.version',
   /** Present on the extra index entry that an alias adds. */
   alias: 'dev.mlship.alias',
+  /**
+   * A prefix of `index.json`'s own annotations, followed by `kind/name`: the highest version number
+   * of the name ever used, written when versions are removed, so that a number is never given twice.
+   */
+  usedUpTo: 'dev.mlship.used-up-to.',
 } as const;
 
 /** Image config labels that `mlship package` writes and the registry reads back as lineage. */
 export const ImageLabel = {
   modelRef: 'dev.mlship.model.ref',
   modelDigest: 'dev.mlship.model.digest',
+  /** `failed` on an image made from a failed model (`mlship package --allow-failed`): the image's status. */
+  status: 'dev.mlship.status',
 } as const;

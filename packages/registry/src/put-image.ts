@@ -1,8 +1,9 @@
 import { ErrorCode, ExitCode, MlshipError, isDigest, isValidName, versionRef, usageError, type Digest } from '@mlship/core';
 import { isIndexMediaType, isManifestMediaType } from '@mlship/oci';
 import { hasBlob } from './blobs.js';
-import { ImageErrorCode } from './image-version.js';
+import { ImageErrorCode, treeParents } from './image-version.js';
 import { buildCatalog, latestVersion, nameKey, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { findByDigest } from './resolve.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { isImageTree, readManifestTree, treeBlobs } from './manifest-tree.js';
 
@@ -14,6 +15,8 @@ export interface PutImageOptions {
   manifest: { mediaType: string; digest: Digest; size: number };
   /** The version's creation time (ISO 8601); now by default. */
   created?: string;
+  /** Add a version even when the latest one is this image (`--new-version`); by default that one is returned. */
+  newVersion?: boolean;
 }
 
 export interface PutImageResult {
@@ -73,13 +76,24 @@ export async function putImage(options: PutImageOptions): Promise<PutImageResult
       throw usageError(`${manifest.digest} is not a container image: no manifest under it has an image config`, 'store other artifacts with putArtifact');
     }
     const blobs = treeBlobs(tree);
+    // The model it serves, when stored here: a concurrent `registry rm` must not leave it dangling.
+    const before = buildCatalog(await readIndex(root));
+    const parents = treeParents(tree).filter((parent) => findByDigest(before, parent.digest));
     return await withRegistryLock(root, async (assertHeld) => {
       const index = await readIndex(root);
       const catalog = buildCatalog(index);
+      for (const parent of parents) {
+        if (!findByDigest(catalog, parent.digest)) {
+          throw new MlshipError(ErrorCode.conflict, `${parent.ref}, which image ${manifest.digest} serves, was removed before the version was committed`, {
+            hint: 'a concurrent `registry rm` or `prune` removed it; package a model that is stored',
+            exitCode: ExitCode.usage,
+          });
+        }
+      }
       const latest = latestVersion(catalog, 'images', name);
       const latestEntry = catalog.versions.get(nameKey('images', name))?.get(latest);
       const result = { kind: 'images' as const, name, digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
-      if (latestEntry?.digest === manifest.digest) return { ...result, ref: versionRef('images', name, latest), version: latest, reused: true };
+      if (latestEntry?.digest === manifest.digest && options.newVersion !== true) return { ...result, ref: versionRef('images', name, latest), version: latest, reused: true };
       // A gc that ran before the lock was taken may have removed a blob checked above.
       for (const blob of blobs) {
         if (!(await hasBlob(root, blob.digest))) {

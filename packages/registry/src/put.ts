@@ -20,12 +20,14 @@ import {
 } from '@mlship/core';
 import type { Descriptor, OciManifest } from '@mlship/oci';
 import { hasBlob, writeBlob, type BlobSource } from './blobs.js';
+import { readManifest, readMetadata } from './documents.js';
 import { fileNamesProblem } from './file-names.js';
-import { buildCatalog, nextVersion, readIndex, versionEntry, writeIndex } from './index-file.js';
+import { buildCatalog, latestVersion, nameKey, nextVersion, readIndex, versionEntry, writeIndex, type Catalog } from './index-file.js';
 import { registerWriter, withRegistryLock } from './lock.js';
 import { Annotation, MediaType, artifactTypeOf } from './media-types.js';
-import { findVersionEntry } from './resolve.js';
+import { findByDigest, findVersionEntry, loadVersion } from './resolve.js';
 import type { ArtifactFile, ArtifactMetadata, ParentLink } from './types.js';
+import { versionStatus } from './version-status.js';
 
 /** A file to store: from a path on disk, or from bytes or a stream with the name to give it. */
 export type FileInput =
@@ -43,8 +45,18 @@ export interface PutOptions {
   metrics?: Record<string, unknown>;
   /** Key=value pairs (`registry put --meta`), stored as the metadata's `labels`. */
   metadataLabels?: Record<string, string>;
+  /** `failed` when a gate refused the version. A version with a failed parent is stored `failed` whatever this says. */
   status?: 'ok' | 'failed';
   extra?: Record<string, unknown>;
+  /**
+   * Return the latest version of the name, adding none, when it is identical to this one: the same
+   * status, the same parents (by digest) and the same files, that is every file of `files` (`true`;
+   * the latest must hold exactly these, by name and digest) or the files named in `files` (`{ files }`:
+   * the files that make the version what it is, e.g. a model's weights, not its report; needed with
+   * `versionedFiles`, which always differ). Metadata (params, metrics, labels, git, environment) is
+   * not compared: the version returned keeps its own. Off by default.
+   */
+  reuse?: boolean | { files: readonly string[] };
   /** Git facts to record; by default those of the working directory. */
   git?: GitFacts | null;
   environment?: EnvironmentFacts;
@@ -74,6 +86,12 @@ export interface PutResult {
   digest: Digest;
   contentDigest: Digest;
   files: ArtifactFile[];
+  /** The status stored: `failed` when the caller said so or a parent is failed; absent when neither said anything. */
+  status?: 'ok' | 'failed';
+  /** The parents marked failed, which made this version failed (empty when none). */
+  failedParents: string[];
+  /** True when the latest version was identical (`reuse`) and is returned instead of a new one. */
+  reused: boolean;
 }
 
 function checkFileNames(names: string[]): void {
@@ -99,14 +117,88 @@ export function contentDigestOf(files: Array<{ name: string; digest: Digest }>):
   return digestOf(lines.join(''));
 }
 
-async function resolveParents(root: string, parents: string[]): Promise<ParentLink[]> {
-  if (parents.length === 0) return [];
-  const catalog = buildCatalog(await readIndex(root));
-  return parents.map((text) => {
+/** The parents as version links, and those of them marked failed (read from their metadata, verified). */
+async function resolveParents(root: string, parents: string[]): Promise<{ links: ParentLink[]; failed: string[] }> {
+  if (parents.length === 0) return { links: [], failed: [] };
+  const index = await readIndex(root);
+  const catalog = buildCatalog(index);
+  const links: ParentLink[] = [];
+  const failed: string[] = [];
+  for (const text of parents) {
     const ref = parseRef(text);
     const { entry, version } = findVersionEntry(catalog, ref);
-    return { ref: versionRef(ref.kind, ref.name, version), digest: entry.digest };
-  });
+    const link = { ref: versionRef(ref.kind, ref.name, version), digest: entry.digest };
+    links.push(link);
+    if (versionStatus((await loadVersion(root, index, entry)).metadata) === 'failed' && !failed.includes(link.ref)) failed.push(link.ref);
+  }
+  return { links, failed };
+}
+
+/** A parent removed (`registry rm`) between its resolution and the commit would leave a dangling link: refused. */
+function checkParentsPresent(catalog: Catalog, parents: ParentLink[]): void {
+  for (const parent of parents) {
+    if (!findByDigest(catalog, parent.digest)) {
+      throw new MlshipError(ErrorCode.conflict, `parent ${parent.ref} was removed before the version was committed`, {
+        hint: 'a concurrent `registry rm` or `prune` removed it; name a parent that is stored',
+        exitCode: ExitCode.usage,
+      });
+    }
+  }
+}
+
+/** `name\0digest` lines of the files that count for `reuse`, sorted; undefined when none counts. */
+function identityOf(files: Array<{ name: string; digest: Digest }>, names: readonly string[] | undefined): string | undefined {
+  const counted = names === undefined ? files : files.filter((file) => names.includes(file.name));
+  if (counted.length === 0) return undefined;
+  return counted
+    .map((file) => `${file.name}\0${file.digest}`)
+    .sort()
+    .join('\n');
+}
+
+const parentKey = (parents: ParentLink[]): string => [...new Set(parents.map((parent) => parent.digest))].sort().join(',');
+
+/**
+ * The latest version of `kind/name` when it is identical to the version about to be stored (see
+ * `PutOptions.reuse`); undefined otherwise, also when it cannot be read (a new version is then stored).
+ */
+async function identicalLatest(
+  root: string,
+  catalog: Catalog,
+  put: { kind: ArtifactKind; name: string; files: ArtifactFile[]; parents: ParentLink[]; status: 'ok' | 'failed' | undefined; names: readonly string[] | undefined },
+): Promise<PutResult | undefined> {
+  const version = latestVersion(catalog, put.kind, put.name);
+  const entry = catalog.versions.get(nameKey(put.kind, put.name))?.get(version);
+  const identity = identityOf(put.files, put.names);
+  if (!entry || identity === undefined || entry.mediaType !== MediaType.imageManifest) return undefined;
+  try {
+    const manifest = await readManifest(root, entry.digest);
+    if (manifest.config.mediaType !== MediaType.metadata) return undefined;
+    const metadata = await readMetadata(root, manifest.config.digest);
+    const files: ArtifactFile[] = manifest.layers.map((layer, position) => ({
+      name: layer.annotations?.[Annotation.title] ?? `layer-${position}`,
+      digest: layer.digest,
+      size: layer.size,
+      mediaType: layer.mediaType,
+    }));
+    if (identityOf(files, put.names) !== identity) return undefined;
+    if (parentKey(metadata.parents) !== parentKey(put.parents)) return undefined;
+    if (versionStatus(metadata) !== versionStatus({ status: put.status })) return undefined;
+    return {
+      ref: versionRef(put.kind, put.name, version),
+      kind: put.kind,
+      name: put.name,
+      version,
+      digest: entry.digest,
+      contentDigest: metadata.contentDigest,
+      files,
+      ...(metadata.status ? { status: metadata.status } : {}),
+      failedParents: [],
+      reused: true,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -139,7 +231,15 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
       sizes.push(typeof file.data === 'string' || file.data instanceof Uint8Array ? Buffer.byteLength(file.data) : undefined);
     }
   }
-  const parents = await resolveParents(root, options.parents ?? []);
+  if (options.reuse !== undefined && options.reuse !== false && options.reuse !== true && options.reuse.files.length === 0) {
+    throw new MlshipError(ErrorCode.usage, 'reuse names no files to compare', { hint: 'name the files that make the version what it is', exitCode: ExitCode.usage });
+  }
+  if (options.reuse === true && options.versionedFiles) {
+    throw new MlshipError(ErrorCode.usage, 'reuse: true cannot compare versioned files, which always differ', { hint: 'pass reuse: { files: [...] }', exitCode: ExitCode.usage });
+  }
+  const { links: parents, failed: failedParents } = await resolveParents(root, options.parents ?? []);
+  // What derives from a failed version is failed.
+  const status = failedParents.length > 0 ? 'failed' : options.status;
   const given = options.git !== undefined ? options.git : await captureGit();
   // A caller's git facts are cleaned as captured ones are: no credentials in a recorded remote.
   const git = given?.remote === undefined ? given : withoutRemoteCredentials(given);
@@ -165,9 +265,16 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
     }
     const filesDigest = contentDigestOf(files);
 
-    return await withRegistryLock(root, async (assertHeld) => {
+    return await withRegistryLock(root, async (assertHeld): Promise<PutResult> => {
       const index = await readIndex(root);
-      const version = nextVersion(buildCatalog(index), options.kind, options.name);
+      const catalog = buildCatalog(index);
+      checkParentsPresent(catalog, parents);
+      if (options.reuse) {
+        const names = options.reuse === true ? undefined : options.reuse.files;
+        const same = await identicalLatest(root, catalog, { kind: options.kind, name: options.name, files, parents, status, names });
+        if (same) return { ...same, failedParents };
+      }
+      const version = nextVersion(catalog, options.kind, options.name);
       const created = new Date().toISOString();
       if (options.versionedFiles) {
         const ref = versionRef(options.kind, options.name, version);
@@ -188,7 +295,7 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
         version,
         created,
         contentDigest,
-        ...(options.status ? { status: options.status } : {}),
+        ...(status ? { status } : {}),
         parents,
         params: options.params ?? {},
         metrics: options.metrics ?? {},
@@ -233,6 +340,9 @@ export async function putArtifact(options: PutOptions): Promise<PutResult> {
         digest: manifestBlob.digest,
         contentDigest,
         files,
+        ...(status ? { status } : {}),
+        failedParents,
+        reused: false,
       };
     });
   } finally {

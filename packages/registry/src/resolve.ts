@@ -127,10 +127,31 @@ export async function resolveRef(root: string, ref: string | ArtifactRef): Promi
 export interface ListOptions {
   kind?: string;
   name?: string;
+  /**
+   * Also read each listed version's metadata (verified) for its `status`, and a model's scalar
+   * `metrics`. Without it, listing reads index.json alone.
+   */
+  details?: boolean;
 }
 
-/** Lists stored versions from index.json alone. */
+/** A model's headline figures: the metrics that are finite numbers. */
+function scalarMetrics(metrics: Record<string, unknown> | undefined): Record<string, number> {
+  const scalars: Record<string, number> = {};
+  for (const [key, value] of Object.entries(metrics ?? {})) if (typeof value === 'number' && Number.isFinite(value)) scalars[key] = value;
+  return scalars;
+}
+
+/** Lists stored versions from index.json (and with `details`, their metadata). */
 export async function listArtifacts(root: string, options: ListOptions = {}): Promise<ArtifactSummary[]> {
-  const rows = summarize(await readIndex(root));
-  return rows.filter((row) => (!options.kind || row.kind === options.kind) && (!options.name || row.name === options.name));
+  const index = await readIndex(root);
+  const rows = summarize(index).filter((row) => (!options.kind || row.kind === options.kind) && (!options.name || row.name === options.name));
+  if (!options.details) return rows;
+  const catalog = buildCatalog(index);
+  for (const row of rows) {
+    const entry = catalog.versions.get(nameKey(row.kind, row.name))?.get(row.version);
+    const metadata = entry ? await loadVersion(root, index, entry).then((version) => version.metadata, () => undefined) : undefined;
+    row.status = metadata ? (metadata.status === 'failed' ? 'failed' : 'ok') : null;
+    if (row.kind === 'models') row.metrics = scalarMetrics(metadata?.metrics);
+  }
+  return rows;
 }

@@ -91,4 +91,11 @@ export interface ArtifactSummary {
   digest: Digest;
   created: string | null;
   aliases: string[];
+  /**
+   * With `listArtifacts(…, { details: true })`: the version's status from its metadata (`ok` when it
+   * records none), or null when the metadata cannot be read.
+   */
+  status?: 'ok' | 'failed' | null;
+  /** With `details`, for models: the scalar (finite number) metrics the metadata records. */
+  metrics?: Record<string, number>;
 }

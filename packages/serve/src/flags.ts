@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { defineFlags, flagAttribute, flagName, numberFlag, parseFlags, type FlagTable, type FlagValues } from '@mlship/core';
+import { commaList, defineFlags, flagAttribute, flagName, numberFlag, parseFlags, type FlagTable, type FlagValues } from '@mlship/core';
 import { parseTokens } from './auth.js';
 import { ServeErrorCode, serveError } from './errors.js';
 import type { TrafficSplit } from './repository.js';
@@ -74,6 +74,24 @@ const makeServeFlags = () =>
     logMaxFiles: { flag: '--log-max-files <n>', description: 'rotated prediction logs kept (default 5)', parse: integer },
     trafficSplit: { flag: '--split <weights>', description: 'traffic split of unversioned requests across versions, e.g. 1=90,2=10', parse: (text: string) => parseSplit(text) },
     seed: { flag: '--seed <n>', description: 'seed of the traffic split and log sampling', parse: integer },
+    // The runtime leaves the check of the value to resolveOptions; commander checks the choices.
+    extraFields: {
+      flag: '--extra-fields <policy>',
+      description: 'V1 instance fields that are neither features (or inputs) nor echoed: ignore (counted in mlship_extra_fields_total) or error (400 naming the field); default ignore',
+      choices: ['ignore', 'error'],
+      env: 'MLSHIP_EXTRA_FIELDS',
+    },
+    echo: {
+      flag: '--echo <field>',
+      description: 'copy this field of each V1 instance into its prediction, e.g. an id (repeatable, or comma-separated; never a feature)',
+      repeatable: true,
+      env: 'MLSHIP_ECHO',
+      // A list from the command line; the environment variable gives one comma-separated text.
+      parse: (fields: string[] | string) => {
+        const list = (typeof fields === 'string' ? [fields] : fields).flatMap(commaList);
+        return list.length === 0 || (list.length === 1 && list[0] === '') ? undefined : list;
+      },
+    },
     adminApi: {
       flag: '--admin',
       description: 'turn on the /v2/repository admin API without tokens, on a loopback host only (off by default unless --admin-token-file is given)',

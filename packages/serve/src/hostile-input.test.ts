@@ -85,7 +85,7 @@ describe('values nested thousands deep', () => {
     const response = await call(`${server.url}/v1/predict`, { body: `{"instances":[${deepArray(20_000)}]}` });
     expect(response.status).toBe(400);
     expect(response.body.error).toMatch(/rank 20001; at most 32/);
-    expect((await call(`${server.url}/v1/predict`, { body: { instances: [[1, 2, 3]] } })).body).toEqual({ predictions: [[6]] });
+    expect((await call(`${server.url}/v1/predict`, { body: { instances: [[1, 2, 3]] } })).body).toMatchObject({ predictions: [[6]] });
   });
 
   it('describes any client value briefly, without throwing', () => {

@@ -31,6 +31,8 @@ export interface Coordinator {
 }
 
 const JSON_TYPE = 'application/json';
+/** Names the version that answered (also under a traffic split); the body's `model_version` says the same. */
+const MODEL_VERSION_HEADER = 'x-model-version';
 const SERVER_METADATA = JSON.stringify({ name: 'mlship', version: MLSHIP_VERSION, extensions: ['model_repository'] });
 
 const now = (): number => performance.now();
@@ -101,6 +103,14 @@ export class ServeHandler implements JobHost {
   /** Whether V1 jobs keep their raw instances (only the prediction log reads them). */
   readonly logsInstances: boolean;
 
+  get extraFields(): ResolvedOptions['extraFields'] {
+    return this.options.extraFields;
+  }
+
+  get echo(): readonly string[] {
+    return this.options.echo;
+  }
+
   /**
    * The last resort around a request's handling: a bug (or a client value that defeats a check)
    * answers 500 and reports an event instead of taking the process down.
@@ -143,9 +153,10 @@ export class ServeHandler implements JobHost {
     res.end(body);
   }
 
-  /** Answers and counts a response outside a job (errors, metadata). */
+  /** Answers and counts a response outside a job (errors, metadata); one about a version names it in X-Model-Version. */
   private reply(res: ServerResponse, status: number, body: string, start: number, metrics: VersionMetrics = this.metrics.unrouted, extra?: string[]): void {
-    this.send(res, status, body, extra);
+    const version = metrics.labels.version;
+    this.send(res, status, body, version ? [MODEL_VERSION_HEADER, String(version), ...(extra ?? [])] : extra);
     metrics.request(status, (now() - start) / 1000);
   }
 
@@ -154,7 +165,7 @@ export class ServeHandler implements JobHost {
   }
 
   finish(job: HttpJob, status: number, body: string, outputs?: RunOutputs, offset?: number, batchRows?: number): void {
-    this.send(job.res, status, body);
+    this.send(job.res, status, body, [MODEL_VERSION_HEADER, job.version.version]);
     const latency = now() - job.start;
     job.version.metrics.request(status, latency / 1000);
     if (this.log && outputs && status === 200) {

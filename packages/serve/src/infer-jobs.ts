@@ -4,10 +4,11 @@
  * outputs into the response body.
  */
 import type { ServerResponse } from 'node:http';
-import { hashToBucket } from '@mlship/core';
+import { featureField, featureInput, fieldValue, isMissing, type FeatureRowOptions, type ValueKind } from '@mlship/onnx/feature-row';
 import { InferJob, type RunOutputs } from './batcher.js';
 import { isV2Datatype, V2_DATATYPE, type TensorData } from './datatypes.js';
 import { badRequest, describeValue, MAX_RANK } from './errors.js';
+import type { ExtraFieldPolicy } from './options.js';
 import type { ServedVersion } from './served-version.js';
 import { nestedShape, readTensorData, valuesText } from './tensor-json.js';
 
@@ -19,6 +20,10 @@ export interface JobHost {
   readonly maxElements: number;
   /** Whether V1 jobs keep their raw instances (the prediction log reads them). */
   readonly logsInstances: boolean;
+  /** V1 instance fields that are neither read by the model nor echoed: ignored (counted) or refused. */
+  readonly extraFields: ExtraFieldPolicy;
+  /** Fields of each V1 instance copied into its prediction. */
+  readonly echo: readonly string[];
 }
 
 export abstract class HttpJob extends InferJob {
@@ -142,7 +147,7 @@ export class V2Job extends HttpJob {
       const what = `input "${name}"`;
       if (!isV2Datatype(input.datatype)) throw badRequest(`${what}: unknown datatype ${describeValue(input.datatype)} (the model takes ${spec.datatype})`);
       const shape = checkShape(what, input.shape, spec);
-      data[index] = readTensorData(what, input.datatype, spec.type, shape, input.data, this.host.maxElements);
+      data[index] = readTensorData(what, input.datatype, spec.type, shape, input.data, this.host.maxElements, version.features && imputedColumns(version.features));
       dims[index] = shape;
     }
     for (let i = 0; i < count; i++) if (data[i] === undefined) throw badRequest(`missing input "${version.inputNames[i]}"`);
@@ -182,6 +187,10 @@ export class V2Job extends HttpJob {
 export class V1Job extends HttpJob {
   /** The instances as sent (the prediction log records their raw values). */
   instances: unknown[] = [];
+  /** Per instance, the features whose value was not seen in training (encoded -1); undefined when none was. */
+  unknown: (string[] | undefined)[] | undefined;
+  /** With echoed fields (`--echo`): each instance's values of them, in their order (null when absent). */
+  echoes: unknown[][] | undefined;
 
   parse(body: unknown): void {
     const version = this.version;
@@ -193,9 +202,38 @@ export class V1Job extends HttpJob {
     }
     // Kept only for the prediction log (tabular models log raw values): otherwise they would live as long as the job.
     if (version.features && this.host.logsInstances) this.instances = instances;
+    const extra = this.readFields(instances);
     if (version.features) this.parseFeatures(instances);
     else this.parseTensors(instances);
     setRows(this, version);
+    if (extra > 0) version.metrics.extraFields.inc(extra);
+  }
+
+  /**
+   * Reads the echoed fields of each instance, and checks object instances for fields that are
+   * neither read by the model (`recordFields`) nor echoed: refused with `--extra-fields error`
+   * (naming the field, never its value), else ignored. Returns how many were ignored.
+   */
+  private readFields(instances: unknown[]): number {
+    const { echo, extraFields } = this.host;
+    const fields = this.version.recordFields;
+    if (echo.length > 0) this.echoes = new Array<unknown[]>(instances.length);
+    let extra = 0;
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i];
+      const record = isObject(instance) ? instance : undefined;
+      if (this.echoes) this.echoes[i] = echo.map((field) => echoValue(i, field, record));
+      if (!record || !fields) continue;
+      for (const key of Object.keys(record)) {
+        if (fields.has(key) || echo.includes(key)) continue;
+        if (extraFields === 'error') {
+          const what = this.version.features ? 'a feature' : 'an input';
+          throw badRequest(`instance ${i}: unexpected field ${describeValue(key)}, neither ${what} of the model nor echoed (the model takes ${[...fields].join(', ')})`);
+        }
+        extra++;
+      }
+    }
+    return extra;
   }
 
   /** Tabular models: numbers for numeric features, category values as their index (-1 unknown). */
@@ -205,24 +243,20 @@ export class V1Job extends HttpJob {
     const rows = instances.length;
     if (rows * width > this.host.maxElements) throw badRequest('too many instances for one request');
     const out = new Float32Array(rows * width);
+    const reading = new FeatureReading();
     for (let i = 0; i < rows; i++) {
       const instance = instances[i];
       const base = i * width;
+      reading.instance = i;
       if (Array.isArray(instance)) {
         if (instance.length !== width) throw badRequest(`instance ${i}: has ${instance.length} values, the model takes ${width} (${features.map((f) => f.name).join(', ')})`);
-        for (let j = 0; j < width; j++) out[base + j] = featureValue(i, features[j]!, instance[j], true);
+        for (let j = 0; j < width; j++) out[base + j] = featureValue(i, features[j]!, instance[j], true, reading);
       } else if (isObject(instance)) {
-        let present = 0;
+        // Other fields were checked by readFields.
         for (let j = 0; j < width; j++) {
           const feature = features[j]!;
-          const value = instance[feature.name];
-          if (value !== undefined) present++;
-          out[base + j] = featureValue(i, feature, value, Object.prototype.hasOwnProperty.call(instance, feature.name));
-        }
-        if (Object.keys(instance).length !== present) {
-          const known = new Set(features.map((f) => f.name));
-          const unknown = Object.keys(instance).filter((key) => !known.has(key));
-          if (unknown.length > 0) throw badRequest(`instance ${i}: unknown feature ${describeValue(unknown[0])} (the model takes ${features.map((f) => f.name).join(', ')})`);
+          const field = featureField(feature);
+          out[base + j] = featureValue(i, feature, fieldValue(instance, field), Object.prototype.hasOwnProperty.call(instance, field), reading);
         }
       } else {
         throw badRequest(`instance ${i}: must be an object of features or a list of values in feature order`);
@@ -230,6 +264,10 @@ export class V1Job extends HttpJob {
     }
     this.data = [out];
     this.dims = [[rows, width]];
+    if (reading.unknown.length > 0) {
+      this.unknown = reading.unknown;
+      for (const names of reading.unknown) for (const name of names ?? []) this.version.metrics.unknownCategory(name);
+    }
   }
 
   /** Other models: each instance is one row of the single input (nested to its shape), or an object of rows by input name. */
@@ -256,15 +294,24 @@ export class V1Job extends HttpJob {
     }
   }
 
+  /** `,"FIELD":value` for each echoed field of instance `row`, appended to its prediction object. */
+  private echoText(row: number): string {
+    const values = this.echoes?.[row];
+    if (!values) return '';
+    return this.host.echo.map((field, k) => `,${JSON.stringify(field)}:${JSON.stringify(values[k])}`).join('');
+  }
+
   protected render(outputs: RunOutputs, offset: number, batchRows: number): string {
     const version = this.version;
     const labels = version.labels;
     const main = version.outputIndex.get('output') ?? 0;
     const first = this.rowsOf(outputs, main, offset, batchRows);
     const width = this.rows > 0 ? (first.end - first.start) / this.rows : 0;
-    let text = '{"predictions":[';
+    let text = `{${version.responseHead},"predictions":[`;
     if (labels && width === labels.length) {
       const keys = labels.map((label) => JSON.stringify(label));
+      // The label in its own type (1, true); probabilities stay keyed by its text, as JSON keys are.
+      const answers = version.labelValues!.map((label) => JSON.stringify(label));
       const values = first.data as Float32Array;
       for (let r = 0; r < this.rows; r++) {
         const base = first.start + r * width;
@@ -275,7 +322,7 @@ export class V1Job extends HttpJob {
           if (value > Number(values[base + best])) best = c;
           probabilities += `${c > 0 ? ',' : ''}${keys[c]}:${value - value === 0 ? value : 'null'}`;
         }
-        text += `${r > 0 ? ',' : ''}{"label":${keys[best]},"probabilities":{${probabilities}}}`;
+        text += `${r > 0 ? ',' : ''}{"label":${answers[best]},"probabilities":{${probabilities}}${this.echoText(r)}}`;
       }
       return `${text}]}`;
     }
@@ -286,24 +333,71 @@ export class V1Job extends HttpJob {
         const size = (rows.end - rows.start) / this.rows;
         return `[${valuesText(rows.type, rows.data, rows.start + r * size, rows.start + (r + 1) * size)}]`;
       };
-      if (all.length === 1) text += row(all[0]!);
-      else text += `{${all.map((rows, index) => `${JSON.stringify(version.outputs[index]!.name)}:${row(rows)}`).join(',')}}`;
+      const prediction = all.length === 1 ? row(all[0]!) : `{${all.map((rows, index) => `${JSON.stringify(version.outputs[index]!.name)}:${row(rows)}`).join(',')}}`;
+      // With echoed fields a prediction is an object: {"prediction": row, "FIELD": value}.
+      text += this.echoes ? `{"prediction":${prediction}${this.echoText(r)}}` : prediction;
     }
     return `${text}]}`;
   }
 }
 
-function featureValue(instance: number, feature: NonNullable<ServedVersion['features']>[number], value: unknown, present: boolean): number {
+/** An echoed field's value in an instance: a JSON scalar, null when absent (or the instance is a list). */
+function echoValue(instance: number, field: string, record: Record<string, unknown> | undefined): unknown {
+  const value = record && Object.hasOwn(record, field) ? record[field] : undefined;
+  if (value === undefined || value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value ?? null;
+  throw badRequest(`instance ${instance}: the echoed field ${describeValue(field)} must be a string, number, boolean or null`);
+}
+
+type Feature = NonNullable<ServedVersion['features']>[number];
+
+const imputed = new WeakMap<readonly Feature[], boolean[] | undefined>();
+
+/** The columns of a tabular model's raw input whose missing value (a JSON null in V2 data) the model fills: features with `impute`. */
+function imputedColumns(features: readonly Feature[]): boolean[] | undefined {
+  if (!imputed.has(features)) {
+    const columns = features.map((feature) => feature.impute !== undefined);
+    imputed.set(features, columns.includes(true) ? columns : undefined);
+  }
+  return imputed.get(features);
+}
+
+const KIND_TEXT: Record<ValueKind, string> = { string: 'a string', number: 'a number', boolean: 'a boolean', other: 'another kind of value' };
+
+/** The unknown-category policy while one request's instances are read: `error` refuses, `unknown` notes the feature per instance. */
+class FeatureReading implements FeatureRowOptions<Feature> {
+  instance = 0;
+  readonly unknown: (string[] | undefined)[] = [];
+
+  onUnknown(feature: Extract<Feature, { kind: 'category' }>, kind: ValueKind): void {
+    // Never the value: it may be personal data, and the kind is what the client needs to fix it.
+    if (feature.unknown === 'error') throw badRequest(`instance ${this.instance}: feature ${JSON.stringify(feature.name)}: a value not seen in training (${KIND_TEXT[kind]})`);
+    (this.unknown[this.instance] ??= []).push(feature.name);
+  }
+}
+
+/**
+ * One feature's raw input through @mlship/onnx's featureInput, with serve's own checks first: a
+ * numeric feature needs a finite JSON number (a missing or null one only when it has `impute`: NaN,
+ * which the graph fills), a derived one a date-time it can read, a category a JSON scalar.
+ */
+function featureValue(instance: number, feature: Feature, value: unknown, present: boolean, reading: FeatureReading): number {
   if (feature.kind === 'numeric') {
+    if (feature.impute !== undefined && isMissing(value)) return NaN;
+    if (feature.derive) {
+      const from = JSON.stringify(feature.derive.from);
+      if (isMissing(value)) throw badRequest(`instance ${instance}: feature "${feature.name}" is missing (it is read from ${from})`);
+      const part = featureInput(feature, value);
+      if (Number.isNaN(part)) throw badRequest(`instance ${instance}: feature "${feature.name}" needs a date or date-time in ${from} (ISO 8601 text or epoch milliseconds), got ${describeValue(value)}`);
+      return Math.fround(part);
+    }
     if (!present || value === undefined) throw badRequest(`instance ${instance}: feature "${feature.name}" is missing`);
     const rounded = typeof value === 'number' ? Math.fround(value) : NaN;
     if (rounded - rounded !== 0) throw badRequest(`instance ${instance}: feature "${feature.name}" needs a finite number, got ${describeValue(value)}`);
     return rounded;
   }
-  if (value === undefined || value === null) return -1;
-  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+  if (value !== undefined && value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     throw badRequest(`instance ${instance}: feature "${feature.name}" needs a category value, got ${describeValue(value)}`);
   }
-  return feature.hashBuckets !== undefined ? hashToBucket(String(value), feature.hashBuckets) : feature.categories.indexOf(String(value));
+  return featureInput(feature, value, reading);
 }
 

@@ -19,10 +19,12 @@ export interface QueueSource {
 /** The metric children of one model version, looked up once instead of on every request. */
 export class VersionMetrics {
   private readonly counters = new Map<number, Counter.Internal>();
+  private readonly unknownCategories = new Map<string, Counter.Internal>();
   readonly requestDuration: Histogram.Internal<VersionLabels>;
   readonly queueDuration: Histogram.Internal<VersionLabels>;
   readonly inferenceDuration: Histogram.Internal<VersionLabels>;
   readonly batchSize: Histogram.Internal<VersionLabels>;
+  readonly extraFields: Counter.Internal;
 
   constructor(
     private readonly metrics: ServeMetrics,
@@ -32,6 +34,17 @@ export class VersionMetrics {
     this.queueDuration = metrics.queueDuration.labels(labels);
     this.inferenceDuration = metrics.inferenceDuration.labels(labels);
     this.batchSize = metrics.batchSize.labels(labels);
+    this.extraFields = metrics.extraFields.labels(labels);
+  }
+
+  /** Counts a category value not seen in training, by feature (feature names come from the signature, a bounded set). */
+  unknownCategory(feature: string): void {
+    let counter = this.unknownCategories.get(feature);
+    if (!counter) {
+      counter = this.metrics.unknownCategories.labels({ ...this.labels, feature });
+      this.unknownCategories.set(feature, counter);
+    }
+    counter.inc();
   }
 
   /** Counts a finished request and observes its duration (seconds). */
@@ -54,6 +67,8 @@ export class ServeMetrics {
   readonly inferenceDuration: Histogram<VersionLabels>;
   readonly batchSize: Histogram<VersionLabels>;
   readonly queueRows: Gauge<VersionLabels>;
+  readonly extraFields: Counter<VersionLabels>;
+  readonly unknownCategories: Counter<VersionLabels | 'feature'>;
   readonly logLines: Counter;
   readonly logDropped: Counter;
   /** Requests that named no served model (404s, auth failures): one label set, not one per bad name. */
@@ -79,6 +94,8 @@ export class ServeMetrics {
         for (const queue of queues) this.inc(queue.labels, queue.queuedRows);
       },
     });
+    this.extraFields = new Counter({ name: 'mlship_extra_fields_total', help: 'Fields of V1 instances ignored: neither a feature (or input) nor echoed', labelNames: ['model', 'version'], registers });
+    this.unknownCategories = new Counter({ name: 'mlship_unknown_category_total', help: 'Category values of V1 instances not seen in training (encoded as unknown), by feature', labelNames: ['model', 'version', 'feature'], registers });
     this.logLines = new Counter({ name: 'mlship_prediction_log_lines_total', help: 'Prediction log lines written', registers });
     this.logDropped = new Counter({ name: 'mlship_prediction_log_dropped_total', help: 'Prediction log lines dropped (buffer full or write errors)', registers });
     this.unrouted = new VersionMetrics(this, { model: '', version: '' });

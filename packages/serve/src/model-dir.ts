@@ -8,18 +8,25 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, ExitCode, isMlshipError, MlshipError } from '@mlship/core';
+import { encodingProblems, type DatetimePart } from '@mlship/onnx/feature-row';
 import { MODEL_FILES, SERVED_MODEL_FILE } from '@mlship/onnx/model-files';
 import { isTensorType } from './datatypes.js';
+import { LABEL_TYPES, labelTypeProblem, type LabelType } from './label-type.js';
 import { ServeErrorCode, serveError } from './errors.js';
 import { createSession, type ModelSession, type SessionOptions, type ValueSpec } from './session.js';
 
+/** How values are read (see @mlship/onnx's NumericFeature): `impute` lets a missing value through as NaN; `derive` reads a datetime part of another field. */
 export interface NumericFeatureSpec {
   name: string;
   kind: 'numeric';
   mean?: number;
   std?: number;
+  impute?: number;
+  missingIndicator?: boolean;
+  derive?: { from: string; part: DatetimePart };
 }
 
+/** See @mlship/onnx's CategoryFeature: `impute` for a missing value, `values: 'boolean'`, the `unknown` policy. */
 export interface CategoryFeatureSpec {
   name: string;
   kind: 'category';
@@ -27,6 +34,9 @@ export interface CategoryFeatureSpec {
   encoding?: string;
   /** Hashed column: the raw input is the value's bucket (core's hashToBucket); `categories` are the bucket numbers. */
   hashBuckets?: number;
+  impute?: string;
+  values?: 'boolean';
+  unknown?: 'unknown' | 'error';
 }
 
 export type FeatureSpec = NumericFeatureSpec | CategoryFeatureSpec;
@@ -40,6 +50,8 @@ export interface ModelSignature {
   features?: FeatureSpec[];
   /** Classifiers: class names in the order of the output's last axis. */
   labels?: string[];
+  /** The type of the label column's values: answers give labels in it (absent: text). */
+  labelType?: LabelType;
 }
 
 export interface ModelDir {
@@ -255,6 +267,14 @@ function parseSignature(dir: string, value: unknown): ModelSignature {
     }
     signature.labels = value.labels as string[];
   }
+  if (value.labelType !== undefined) {
+    if (!LABEL_TYPES.includes(value.labelType as LabelType)) {
+      throw invalid(dir, `has a signature.json whose labelType is not one of ${LABEL_TYPES.join(', ')}`, 'write the signature with `mlship model import`');
+    }
+    const problem = signature.labels && labelTypeProblem(signature.labels, value.labelType as LabelType);
+    if (problem) throw invalid(dir, `has a signature.json whose labels do not fit its labelType: ${problem}`, 'write the signature with `mlship model import`');
+    signature.labelType = value.labelType as LabelType;
+  }
   if (value.features !== undefined) {
     const features = value.features;
     const ok =
@@ -271,6 +291,8 @@ function parseSignature(dir: string, value: unknown): ModelSignature {
               (feature.hashBuckets === undefined || (Number.isInteger(feature.hashBuckets) && feature.hashBuckets === feature.categories.length)))),
       );
     if (!ok) throw invalid(dir, 'has a signature.json with malformed features', 'each feature needs a name and kind numeric, or kind category with categories');
+    const problems = (features as FeatureSpec[]).flatMap(encodingProblems);
+    if (problems.length > 0) throw invalid(dir, `has a signature.json with malformed features: ${problems.join('; ')}`, 'write the signature with `mlship model import`');
     signature.features = features as FeatureSpec[];
   }
   return signature;

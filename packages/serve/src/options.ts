@@ -72,6 +72,10 @@ export interface ServeOptions {
   trafficSplit?: TrafficSplit;
   /** Seeds traffic-split routing and log sampling (reproducible tests). */
   seed?: number;
+  /** V1 instance fields that are neither a feature (or input) nor echoed: 'ignore' (the default; counted in `mlship_extra_fields_total`) or 'error' (400 naming the field, never its value). */
+  extraFields?: ExtraFieldPolicy;
+  /** Fields of each V1 instance copied into its prediction (an id, say); never read as features. */
+  echo?: string[];
   /**
    * The /v2/repository admin API (docs/serve.md#versions-traffic-split-and-reload). By default it is on
    * only with admin tokens; true also turns it on without any token on a loopback host (and refuses
@@ -112,8 +116,16 @@ export interface ResolvedOptions {
   logMaxFiles: number;
   trafficSplit?: TrafficSplit;
   seed?: number;
+  extraFields: ExtraFieldPolicy;
+  echo: string[];
   adminApi: AdminMode;
 }
+
+export type ExtraFieldPolicy = 'ignore' | 'error';
+export const EXTRA_FIELD_POLICIES: readonly ExtraFieldPolicy[] = ['ignore', 'error'];
+
+/** The keys of a V1 prediction object, which an echoed field would overwrite. */
+export const RESERVED_ECHO_FIELDS: readonly string[] = ['label', 'probabilities', 'prediction'];
 
 /** `tokens`: on with admin tokens only (the default); `on`: also on a loopback host without any token; `off`. */
 export type AdminMode = 'tokens' | 'on' | 'off';
@@ -157,6 +169,9 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
   const logSample = options.logSample ?? DEFAULTS.logSample;
   if (typeof logSample !== 'number' || !(logSample >= 0 && logSample <= 1)) throw bad(`--log-sample must be a number from 0 to 1, got ${logSample}`, 'e.g. --log-sample 0.1');
   if (options.trafficSplit) checkSplitShape(options.trafficSplit);
+  const extraFields = options.extraFields ?? 'ignore';
+  if (!EXTRA_FIELD_POLICIES.includes(extraFields)) throw bad(`--extra-fields must be ignore or error, got "${String(extraFields)}"`, 'e.g. --extra-fields error');
+  const echo = checkEcho(options.echo);
   const workerScript = options.workerScript instanceof URL ? options.workerScript.pathname : options.workerScript;
   const tokenHashes = [...checkHashes('tokenHashes', options.tokenHashes), ...(options.tokens ?? []).map(hashToken)];
   if (options.tokens && options.tokens.length === 0 && !options.tokenHashes?.length) throw bad('the token list is empty', 'put one token per line in the token file');
@@ -184,6 +199,8 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
     logSample,
     logMaxBytes: integer('--log-max-bytes', options.logMaxBytes, DEFAULTS.logMaxBytes, 1024),
     logMaxFiles: integer('--log-max-files', options.logMaxFiles, DEFAULTS.logMaxFiles, 0, 1000),
+    extraFields,
+    echo,
     adminApi: options.adminApi === undefined ? 'tokens' : options.adminApi ? 'on' : 'off',
   };
   checkAdmin(resolved);
@@ -201,6 +218,15 @@ function checkAdmin(options: ResolvedOptions): void {
   if (options.adminApi !== 'on' || options.adminTokenHashes.length > 0) return;
   if (options.tokenHashes.length > 0) throw bad('--admin without --admin-token-file on a server with --token-file', 'give the admin API its own tokens with --admin-token-file; inference tokens never grant admin calls');
   if (!isLoopbackHost(options.host)) throw bad(`--admin without --admin-token-file on ${options.host}`, 'give admin tokens with --admin-token-file, or listen on 127.0.0.1');
+}
+
+/** The echoed fields: distinct non-empty names, none of them a key of the prediction objects. */
+function checkEcho(echo: string[] | undefined): string[] {
+  if (echo === undefined) return [];
+  if (!Array.isArray(echo) || !echo.every((field) => typeof field === 'string' && field !== '')) throw bad('--echo needs field names', 'e.g. --echo id');
+  const reserved = echo.find((field) => RESERVED_ECHO_FIELDS.includes(field));
+  if (reserved !== undefined) throw bad(`--echo ${reserved}: "${reserved}" is a key of every prediction`, `echo other fields; ${RESERVED_ECHO_FIELDS.join(', ')} are taken`);
+  return [...new Set(echo)];
 }
 
 /** Token digests as given (workers get them this way): each must be 64 hex characters, a SHA-256. */

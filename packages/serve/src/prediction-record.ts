@@ -1,9 +1,10 @@
 /**
- * The prediction log's records (docs/serve.md#prediction-log), one per logged row. Inputs and the
- * request id are logged through core's PII masking: a value a detector flags is written as its
- * placeholder (`<email>`), never in clear.
+ * The prediction log's records (docs/serve.md#prediction-log), one per logged row. Inputs, echoed
+ * fields and the request id are logged through core's PII masking: a value a detector flags is
+ * written as its placeholder (`<email>`), never in clear.
  */
 import { maskPii } from '@mlship/core';
+import { fieldValue } from '@mlship/onnx/feature-row';
 import type { RunOutputs } from './batcher.js';
 import { V1Job, type HttpJob } from './infer-jobs.js';
 import type { PredictionLog } from './prediction-log.js';
@@ -30,6 +31,8 @@ export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOut
     };
     if (version.features) record.features = featuresOf(job, r);
     else record.inputs = inputsOf(job, r);
+    if (job instanceof V1Job && job.unknown?.[r]) record.unknown = job.unknown[r];
+    if (job instanceof V1Job && job.echoes) record.echo = Object.fromEntries(job.host.echo.map((field, k) => [field, maskPii(job.echoes![r]![k])]));
     Object.assign(record, predictionOf(job, outputs, offset, batchRows, r));
     record.latency_ms = Math.round(latencyMs * 1000) / 1000;
     log.write(record);
@@ -38,20 +41,31 @@ export function logPredictions(log: PredictionLog, job: HttpJob, outputs: RunOut
 
 function featuresOf(job: HttpJob, row: number): Record<string, unknown> {
   const features = job.version.features!;
-  if (job instanceof V1Job) {
-    const instance = job.instances[row];
-    if (Array.isArray(instance)) return Object.fromEntries(features.map((feature, j) => [feature.name, maskPii(instance[j] ?? null)]));
-    if (instance && typeof instance === 'object') return Object.fromEntries(features.map((feature) => [feature.name, maskPii((instance as Record<string, unknown>)[feature.name] ?? null)]));
-  }
-  // V2 requests carry category indexes: log the category back (null for -1 or an unknown index).
   const data = job.data[0] as Float32Array;
   const base = row * features.length;
+  if (job instanceof V1Job) {
+    // A derived feature (a part of a datetime) logs the number the model got.
+    const derived = (j: number) => {
+      const value = data[base + j]!;
+      return Number.isNaN(value) ? null : value;
+    };
+    const instance = job.instances[row];
+    if (Array.isArray(instance)) return Object.fromEntries(features.map((feature, j) => [feature.name, isDerived(feature) ? derived(j) : maskPii(instance[j] ?? null)]));
+    if (instance && typeof instance === 'object') {
+      return Object.fromEntries(features.map((feature, j) => [feature.name, isDerived(feature) ? derived(j) : maskPii(fieldValue(instance as Record<string, unknown>, feature.name) ?? null)]));
+    }
+  }
+  // V2 requests carry category indexes: log the category back (null for -1 or an unknown index).
   return Object.fromEntries(
     features.map((feature, j) => {
       const value = data[base + j]!;
       return [feature.name, feature.kind === 'category' ? (feature.categories[value] ?? null) : value];
     }),
   );
+}
+
+function isDerived(feature: NonNullable<HttpJob['version']['features']>[number]): boolean {
+  return feature.kind === 'numeric' && feature.derive !== undefined;
 }
 
 function inputsOf(job: HttpJob, row: number): Record<string, unknown> {
@@ -93,7 +107,7 @@ function predictionOf(job: HttpJob, outputs: RunOutputs, offset: number, batchRo
     if (Array.isArray(values) && values.length === labels.length) {
       let best = 0;
       for (let c = 1; c < values.length; c++) if (values[c]! > values[best]!) best = c;
-      return { prediction: labels[best], probabilities: Object.fromEntries(labels.map((label, c) => [label, values[c]])) };
+      return { prediction: version.labelValues![best], probabilities: Object.fromEntries(labels.map((label, c) => [label, values[c]])) };
     }
   }
   if (version.outputs.length === 1) return { prediction: rowValues(0) };

@@ -282,14 +282,13 @@ describe('V1 predict', () => {
   it('returns output rows for models without labels', async () => {
     const response = await call(`${mixed.url}/v1/predict`, { body: { instances: [{ x: [1, 2], k: [3] }] } });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ predictions: [{ sum: [6], twice: [6] }] });
+    expect(response.body).toEqual({ model_name: 'mixed', model_version: '3', predictions: [{ sum: [6], twice: [6] }] });
   });
 
   it.each([
     ['a missing numeric feature', { instances: [{ sepal_length: 5, sepal_width: 3, colour: 'red' }] }, /instance 0: feature "petal_length" is missing/],
     ['a non-numeric value', { instances: [[5, 3, 1, 'red'], { sepal_length: '5', sepal_width: 3, petal_length: 1, colour: 'red' }] }, /instance 1: feature "sepal_length" needs a finite number, got "5"/],
     ['a "NaN" string', { instances: [[5, 'NaN', 1, 'red']] }, /instance 0: feature "sepal_width" needs a finite number, got "NaN"/],
-    ['an unknown key', { instances: [{ sepal_length: 5, sepal_width: 3, petal_length: 1, colour: 'red', petal_width: 2 }] }, /instance 0: unknown feature "petal_width"/],
     ['a list of the wrong length', { instances: [[5, 3, 1]] }, /instance 0: has 3 values, the model takes 4/],
     ['no instances', { instances: [] }, /"instances" is empty/],
     ['a body without instances', { rows: [] }, /\{"instances": \[\.\.\.\]\}/],

@@ -1,10 +1,12 @@
 /** One loaded model version: its ONNX Runtime session, input/output specs, batcher and metrics. */
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ExitCode } from '@mlship/core';
+import { featureField } from '@mlship/onnx/feature-row';
 import { Batcher, type BatcherOptions, type BatchTarget, type RunOutputs } from './batcher.js';
 import { allocate, V2_DATATYPE, type TensorData, type TensorType, type V2Datatype } from './datatypes.js';
 import { ServeErrorCode, serveError } from './errors.js';
 import type { ServeMetrics, VersionMetrics } from './metrics.js';
+import { typedLabel } from './label-type.js';
 import type { FeatureSpec, ModelDir } from './model-dir.js';
 import { ort, type SessionOptions, type ValueSpec } from './session.js';
 
@@ -36,6 +38,14 @@ export class ServedVersion implements BatchTarget {
   readonly canBatch: boolean;
   readonly features: FeatureSpec[] | undefined;
   readonly labels: string[] | undefined;
+  /** The labels in the label column's own type (signature.json `labelType`), as answers and the log give them. */
+  readonly labelValues: (string | number | boolean)[] | undefined;
+  /**
+   * The fields a V1 object instance feeds the model from: feature names (a derived feature's
+   * `derive.from` instead), or input names for a model with several inputs. Undefined when
+   * instances are rows, not objects.
+   */
+  readonly recordFields: ReadonlySet<string> | undefined;
   readonly batcher: Batcher;
   readonly metrics: VersionMetrics;
   /** `"model_name":"iris","model_version":"3"` ready for a response. */
@@ -70,6 +80,8 @@ export class ServedVersion implements BatchTarget {
     const signature = model.signature;
     this.features = signature?.features && this.inputs.length === 1 && this.inputs[0]!.type === 'float32' ? signature.features : undefined;
     this.labels = signature?.labels;
+    this.labelValues = this.labels?.map((label) => typedLabel(label, signature?.labelType) ?? label);
+    this.recordFields = this.features ? new Set(this.features.map(featureField)) : this.inputs.length > 1 ? new Set(this.inputNames) : undefined;
     this.metrics = serveMetrics.forVersion(this.name, this.version);
     this.batcher = new Batcher(this, options, this.metrics);
     this.responseHead = `"model_name":${JSON.stringify(this.name)},"model_version":${JSON.stringify(this.version)}`;

@@ -5,8 +5,10 @@ import { badRequest, describeValue as show, MAX_RANK } from './errors.js';
 /**
  * Converts `data` (flat in row-major order, or nested to match `shape` exactly) declared as
  * `datatype` into a new array of the model input's `type`. `what` names the input in messages.
+ * `missing`, for a float32 input, marks the columns (of the last dimension) where a JSON null is a
+ * missing value: NaN, which the model fills.
  */
-export function readTensorData(what: string, datatype: V2Datatype, type: TensorType, shape: readonly number[], data: unknown, maxElements: number): TensorData {
+export function readTensorData(what: string, datatype: V2Datatype, type: TensorType, shape: readonly number[], data: unknown, maxElements: number, missing?: readonly boolean[]): TensorData {
   if (!Array.isArray(data)) throw badRequest(`${what}: data must be an array`);
   // The nested walk below recurses once per dimension.
   if (shape.length > MAX_RANK) throw badRequest(`${what}: shape has rank ${shape.length}; at most ${MAX_RANK} is supported`);
@@ -25,6 +27,10 @@ export function readTensorData(what: string, datatype: V2Datatype, type: TensorT
       const value = data[i];
       const rounded = typeof value === 'number' ? Math.fround(value) : NaN;
       if (rounded - rounded !== 0) {
+        if (value === null && missing?.[i % missing.length]) {
+          floats[i] = NaN;
+          continue;
+        }
         throw badRequest(`${what}: element ${i} (${show(value)}) is not a finite ${datatype} value within the float32 range`);
       }
       floats[i] = rounded;
@@ -34,6 +40,10 @@ export function readTensorData(what: string, datatype: V2Datatype, type: TensorT
   const write = elementWriter(datatype, type);
   if (!write) throw badRequest(`${what}: ${datatype} data cannot go into the model's ${type} input`);
   const check = (index: number, value: unknown) => {
+    if (value === null && type === 'float32' && missing?.[index % missing.length]) {
+      (out as Float32Array)[index] = NaN;
+      return;
+    }
     const result = write(out, index, value);
     if (result === WriteResult.invalid) throw badRequest(`${what}: element ${index} (${show(value)}) is not a valid ${datatype} value`);
     if (result === WriteResult.inexact) throw badRequest(`${what}: element ${index} (${show(value)}) does not fit the model's ${type} input exactly`);

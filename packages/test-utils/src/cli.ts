@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,4 +63,41 @@ export async function runMlshipJson(
   } catch {
     throw new Error(`mlship ${args.join(' ')} printed no JSON (exit ${result.exitCode})\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
   }
+}
+
+export interface ServingMlship {
+  url: string;
+  child: ChildProcess;
+  /** What it printed on stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts the built `mlship serve ARGS --port 0 --json` in `cwd`; resolves once it listens, with its URL. */
+export async function startMlshipServe(args: string[], options: { cwd: string }): Promise<ServingMlship> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.MLSHIP_REGISTRY;
+  const child = spawn(process.execPath, [MLSHIP_BIN, 'serve', ...args, '--port', '0', '--json'], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (data: Buffer) => {
+      stdout += data.toString();
+      const match = /"url":"([^"]+)"/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(() => reject(new Error(`mlship serve exited before listening: ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

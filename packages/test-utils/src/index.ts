@@ -7,3 +7,5 @@ export * from './arm64.js';
 export * from './onnx-checker.js';
 export * from './tfjs.js';
 export * from './pii-corpus.js';
+export * from './mixed-table.js';
+export * from './table-file.js';

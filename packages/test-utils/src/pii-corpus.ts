@@ -3,7 +3,7 @@
  * free text, and a customer table that holds them in CSV, JSON Lines and Parquet. Every number passes
  * the checks real ones pass (Luhn for cards, ISO 13616 for IBANs); none belongs to anybody.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeTableFile, type TableFileFormat } from './table-file.js';
 
 export interface PiiSample {
   kind: 'email' | 'card_number' | 'iban' | 'ip_address' | 'national_id' | 'phone';
@@ -83,28 +83,11 @@ export function expectedPii(rows = 200): { notes: number; contact: number } {
 
 const COLUMNS = ['id', 'age', 'segment', 'notes', 'contact', 'churned'] as const;
 
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** Writes the table as CSV, JSON Lines or Parquet (by `format`). */
-export async function writePiiTable(path: string, format: 'csv' | 'jsonl' | 'parquet', rows = 200): Promise<void> {
-  const table = piiTableRows(rows);
-  if (format === 'csv') {
-    await writeFile(path, `${COLUMNS.join(',')}\n${table.map((row) => COLUMNS.map((name) => csvField(row[name])).join(',')).join('\n')}\n`);
-  } else if (format === 'jsonl') {
-    await writeFile(path, `${table.map((row) => JSON.stringify(row)).join('\n')}\n`);
-  } else {
-    const { parquetWriteFile } = await import('hyparquet-writer');
-    parquetWriteFile({
-      filename: path,
-      columnData: [
-        { name: 'id', data: table.map((row) => BigInt(row.id)), type: 'INT64' },
-        { name: 'age', data: table.map((row) => row.age), type: 'DOUBLE' },
-        ...(['segment', 'notes', 'contact', 'churned'] as const).map((name) => ({ name, data: table.map((row) => row[name]), type: 'STRING' as const })),
-      ],
-    });
-  }
+export async function writePiiTable(path: string, format: TableFileFormat, rows = 200): Promise<void> {
+  await writeTableFile(path, format, {
+    columns: COLUMNS,
+    rows: piiTableRows(rows),
+    parquet: { id: 'INT64', age: 'DOUBLE', segment: 'STRING', notes: 'STRING', contact: 'STRING', churned: 'STRING' },
+  });
 }

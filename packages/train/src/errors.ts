@@ -4,6 +4,11 @@ import { errorCodes, ExitCode, MlshipError } from '@mlship/core';
 export const TrainErrorCode = errorCodes({
   spec: { code: 'MLSHIP_E_TRAIN_SPEC', exitCode: ExitCode.usage, meaning: 'A train spec that does not parse or breaks the schema or its rules (see `train-spec.schema.json`).' },
   data: { code: 'MLSHIP_E_TRAIN_DATA', exitCode: ExitCode.usage, meaning: 'Data that cannot train the spec: missing columns, a label unfit for the task, too few rows, pixel counts.' },
+  label: {
+    code: 'MLSHIP_E_TRAIN_LABEL',
+    exitCode: ExitCode.usage,
+    meaning: 'A label that cannot make the model asked for: an id (a different value in every row), more classes than the guard allows for the rows, classes with too few rows.',
+  },
   backendUnknown: { code: 'MLSHIP_E_TRAIN_BACKEND_UNKNOWN', exitCode: ExitCode.usage, meaning: 'A training backend name nobody registered.' },
   backendUnavailable: { code: 'MLSHIP_E_TRAIN_BACKEND_UNAVAILABLE', exitCode: ExitCode.runtime, meaning: 'The requested backend (or every candidate of `auto`) cannot run here or cannot train this model.' },
   model: { code: 'MLSHIP_E_TRAIN_MODEL', exitCode: ExitCode.usage, meaning: 'A model the spec describes that tfjs cannot build (shapes that do not fit).' },
@@ -16,6 +21,10 @@ export function specError(message: string, hint: string, details?: Record<string
 
 export function trainDataError(message: string, hint: string, details?: Record<string, unknown>): MlshipError {
   return new MlshipError(TrainErrorCode.data, message, { hint, exitCode: ExitCode.usage, ...(details ? { details } : {}) });
+}
+
+export function labelError(message: string, hint: string, details?: Record<string, unknown>): MlshipError {
+  return new MlshipError(TrainErrorCode.label, message, { hint, exitCode: ExitCode.usage, ...(details ? { details } : {}) });
 }
 
 export function modelError(message: string, hint: string, cause?: unknown): MlshipError {

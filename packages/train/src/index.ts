@@ -9,17 +9,17 @@ export * from './spec/train-spec.js';
 export { trainSpecJsonSchema } from './spec/train-spec-json-schema.js';
 export { parseTrainSpec, loadTrainSpec, requireTrainSpec } from './spec/load-train-spec.js';
 export { checkTrainSpec, taskOfLoss, type SpecProblems } from './spec/check-train-spec.js';
-export { resolveTrainSpec, defaultEpochs, defaultBatchSize, TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS, type ResolveContext } from './spec/resolve-train-spec.js';
-export { inferTask, MAX_INTEGER_CLASSES, type TaskInference } from './spec/infer-task.js';
+export { resolveTrainSpec, splitPlanOf, defaultEpochs, defaultBatchSize, TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS, type ResolveContext, type SplitPlan } from './spec/resolve-train-spec.js';
+export { inferTask, MAX_INTEGER_CLASSES, MIN_ID_RUN, type TaskInference, type InferTaskOptions } from './spec/infer-task.js';
 export { defaultTrainSpec, MAX_DEFAULT_CATEGORIES, type DefaultSpecOptions, type DefaultSpec } from './spec/default-train-spec.js';
 
 // Data
 export { loadTable, columnCells, type Table } from './dataset/load-table.js';
-export { splitRows, stratumQuotas, validationSize, type SplitOptions, type RowSplit } from './dataset/split-rows.js';
-export { settleFeatureKinds, type FeatureKind } from './dataset/feature-kinds.js';
-export { fitPreprocessing, meanAndStd, MAX_ONEHOT_CATEGORIES } from './dataset/fit-preprocessing.js';
-export { rawColumns, rawInputs, encodeInputs, modelInputShape } from './dataset/encode-rows.js';
-export { prepareData, type PrepareDataOptions, type PreparedData, type EncodedPart } from './dataset/prepare-data.js';
+export { splitRows, splitParts, foldRows, stratumQuotas, validationSize, type SplitOptions, type RowSplit, type PartsOptions, type RowParts } from './dataset/split-rows.js';
+export { planColumns, derivedName, MIN_ID_ROWS, type FeatureKind, type ColumnUse, type ColumnPlan, type PlanColumnsOptions, type SchemaColumn } from './dataset/plan-columns.js';
+export { fitPreprocessing, meanAndStd, median, MAX_ONEHOT_CATEGORIES } from './dataset/fit-preprocessing.js';
+export { rawColumns, rawInputs, recordValue, rowRecord, fieldPositions, unfillable, encodeInputs, modelInputShape } from './dataset/encode-rows.js';
+export { prepareData, type PrepareDataOptions, type PreparedData, type EncodedPart, type LabelType, type PartSource } from './dataset/prepare-data.js';
 export { classWeightsFor } from './dataset/class-weights.js';
 
 // Backends
@@ -42,7 +42,7 @@ export { compileModel, makeOptimizer, trackedMetric } from './model/compile-mode
 export { createEarlyStopping, monitorMode, type EarlyStoppingConfig, type EarlyStoppingTracker } from './fit/early-stopping.js';
 export { fitEpochs, type FitEpochsOptions, type FitEpochsResult, type EpochRecord, type EpochEvent, type BatchEvent } from './fit/fit-epochs.js';
 export { foldLabelScaling, unfoldLabelScaling } from './fit/fold-label-scaling.js';
-export { trainModel, trialStep, type TrainModelOptions, type TrainModelResult, type HeldOut } from './train-model.js';
+export { trainModel, trialStep, fitPrepared, modelBuilder, type TrainModelOptions, type TrainModelResult, type HeldOut, type PartRows, type FitPreparedOptions } from './train-model.js';
 export { weightsDigest } from './weights-digest.js';
 
 // Evaluation, gates and model cards

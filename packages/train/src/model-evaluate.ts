@@ -8,7 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, MlshipError, type Digest } from '@mlship/core';
-import { runOnnxModel } from '@mlship/onnx';
+import { booleanText, MODEL_FILES, runOnnxModel, type Signature } from '@mlship/onnx';
+import type { Cell } from '@mlship/data';
+import type { ArtifactVersion } from '@mlship/registry';
 import { numberOfCell, textOfCell } from './dataset/cells.js';
 import { columnCells, loadTable, type Table } from './dataset/load-table.js';
 import { trainDataError } from './errors.js';
@@ -19,7 +21,7 @@ import type { EvaluationInput, EvaluationMetrics, Task } from './evaluate/evalua
 import { evaluateGates, type GateReport } from './evaluate/gate-evaluate.js';
 import { planGates } from './evaluate/gate-plan.js';
 import { evaluateGroups, type GroupMetrics } from './evaluate/group-metrics.js';
-import { readStoredOnnx, resolveModelRef } from './store/stored-model.js';
+import { readStoredFile, readStoredOnnx, resolveModelRef } from './store/stored-model.js';
 import { resolveTrainingData } from './store/training-data.js';
 import { scalarMetricsOf } from './evaluate/scalar-metrics.js';
 
@@ -62,6 +64,14 @@ export interface EvaluateModelResult {
   output: string;
   /** Every metric (per-class scores, confusion matrix, …). */
   evaluation: EvaluationMetrics;
+  /** Rows of the data left out because they have no label. */
+  rowsWithoutLabel: number;
+  /**
+   * When the data is the one the model was trained on (the same digest): the scalar metrics on the
+   * rows it held out (`predictions.json`): its test rows, or its validation rows for a model stored
+   * before the test part existed (`part` says which). The figures over all rows include rows it trained on.
+   */
+  heldOut: { part: 'test' | 'validation'; rows: number; metrics: Record<string, number> } | null;
   groups: GroupMetrics | null;
   /** Notes on how the outputs were read (e.g. scores outside [0, 1] taken as logits). */
   notes: string[];
@@ -97,13 +107,19 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const workDir = await mkdtemp(join(tmpdir(), 'mlship-evaluate-'));
   try {
     const data = await resolveTrainingData(options.data, { workDir, registry: async () => options.registry });
-    const table = await loadTable(data.path);
-    const label = labelOf(options, facts, table);
+    const whole = await loadTable(data.path);
+    const label = labelOf(options, facts, whole);
+    // Rows without a label are left out, as training left them out.
+    const labelIndex = whole.columns.indexOf(label);
+    const kept = whole.rows.map((_, row) => row).filter((row) => textOfCell(whole.rows[row]![labelIndex]) !== undefined);
+    const table: Table = { columns: whole.columns, rows: kept.map((row) => whole.rows[row]!), lines: kept.map((row) => whole.lines[row]!) };
+    const rowsWithoutLabel = whole.rows.length - kept.length;
     const features = featureColumns(signature, facts, table, label, options.features);
     const count = table.rows.length;
+    if (count === 0) throw trainDataError(`no row of the data has a label ${JSON.stringify(label)}`, 'evaluate on labelled data');
     const raw = inputRows(table, features);
     const dims = inputDims(input, count, features.length);
-    const labelCells = columnCells(table, table.columns.indexOf(label));
+    const labelCells = columnCells(table, labelIndex);
     let groupValues: unknown[] | undefined;
     if (options.groupBy !== undefined) {
       const index = table.columns.indexOf(options.groupBy);
@@ -114,20 +130,38 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
     const results = await runOnnxModel({ bytes, feeds: { [input.name]: { data: raw, dims } }, outputs: [output.name] });
     const outputs = results[output.name]!.data;
     const notes: string[] = [];
-    let evaluation: EvaluationInput;
-    if (classes) {
-      const names = labelCells.map((cell) => textOfCell(cell) ?? null);
-      evaluation = classificationInput(classes, encodeLabels(names, classes).indices, outputs, count, notes);
-    } else {
-      if (outputs.length !== count) throw inputError(`the output has ${outputs.length / count} values per row; a regression model gives one`, 'name the classes with `model import --label-names` for a classifier');
-      const actual = labelCells.map((cell, r) => {
-        const value = numberOfCell(cell);
-        if (value === undefined) throw trainDataError(`line ${table.lines[r]}: the label ${label} is missing or not a number`, 'drop rows without a label before evaluating');
+    if (rowsWithoutLabel > 0) notes.push(`${rowsWithoutLabel} rows without a label were left out`);
+    const inputOf = (rows: readonly number[], scores: Float32Array): EvaluationInput => {
+      if (classes) {
+        const names = rows.map((row) => classOfCell(labelCells[row] ?? null, signature.labelType));
+        return classificationInput(classes, encodeLabels(names, classes).indices, scores, rows.length, notes);
+      }
+      if (scores.length !== rows.length) throw inputError(`the output has ${scores.length / rows.length} values per row; a regression model gives one`, 'name the classes with `model import --label-names` for a classifier');
+      const actual = rows.map((row) => {
+        const value = numberOfCell(labelCells[row]);
+        if (value === undefined) throw trainDataError(`line ${table.lines[row]}: the label ${label} is not a number`, 'fix the label column before evaluating');
         return value;
       });
-      evaluation = { task: 'regression', actual, predicted: outputs };
-    }
+      return { task: 'regression', actual, predicted: scores };
+    };
+    const all = Array.from({ length: count }, (_, row) => row);
+    const evaluation = inputOf(all, outputs);
     const metrics = evaluatePredictions(evaluation);
+    let heldOut: EvaluateModelResult['heldOut'] = null;
+    const recorded = await recordedHeldOut(options.registry, artifact, data.digest);
+    if (recorded) {
+      const position = new Map(kept.map((row, i) => [row, i]));
+      const rows = recorded.rows.map((row) => position.get(row)).filter((row): row is number => row !== undefined);
+      if (rows.length === recorded.rows.length && rows.length > 0) {
+        const width = outputs.length / count;
+        const scores = new Float32Array(rows.length * width);
+        rows.forEach((row, i) => scores.set(outputs.subarray(row * width, (row + 1) * width), i * width));
+        heldOut = { part: recorded.part, rows: rows.length, metrics: scalarMetricsOf(evaluatePredictions(inputOf(rows, scores))) };
+        notes.push(
+          `this is the data ${artifact.ref} was trained on: the figures over all rows include rows it trained on; heldOut has its ${recorded.part} rows (${rows.length}${recorded.part === 'validation' ? ', the rows its early stopping used: stored before the test part existed' : ', never seen in training'})`,
+        );
+      }
+    }
     const groups = groupValues ? evaluateGroups(evaluation, { column: options.groupBy!, values: groupValues }) : null;
     const gates = evaluateGates(plan, metrics, groups ? { groups } : {});
     return {
@@ -145,10 +179,51 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
       input: { name: input.name, dims: [-1, ...dims.slice(1)] },
       output: output.name,
       evaluation: metrics,
+      rowsWithoutLabel,
+      heldOut,
       groups,
-      notes,
+      notes: [...new Set(notes)],
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** A label cell as a class name: booleans read as "true"/"false", numbers by their value, else the text. */
+function classOfCell(cell: Cell, labelType: Signature['labelType']): string | null {
+  const text = textOfCell(cell);
+  if (text === undefined) return null;
+  if (labelType === 'boolean') return booleanText(cell) ?? text;
+  if (labelType === 'number' || typeof cell === 'number') {
+    const value = numberOfCell(cell);
+    return value === undefined ? text : String(value);
+  }
+  return text;
+}
+
+/**
+ * The rows a trained model held out, from its predictions.json, when `digest` is its training data's:
+ * `part` test, or validation for a version stored before the test part existed. Only rows of the data
+ * itself (not of a separate validation or test table).
+ */
+async function recordedHeldOut(registry: string, artifact: ArtifactVersion, digest: string): Promise<{ part: 'test' | 'validation'; rows: number[] } | null> {
+  const dataset = artifact.metadata.extra?.dataset as { digest?: unknown } | undefined;
+  if (!dataset || dataset.digest !== digest || !artifact.files.some((file) => file.name === MODEL_FILES.predictions)) return null;
+  let predictions: { part?: unknown; table?: unknown; rows?: unknown };
+  try {
+    predictions = JSON.parse((await readStoredFile(registry, artifact, MODEL_FILES.predictions)).toString('utf8')) as typeof predictions;
+  } catch {
+    return null;
+  }
+  const rows = predictions.rows;
+  if (!Array.isArray(rows) || !rows.every((row) => Number.isInteger(row))) return null;
+  const part = predictions.part === 'test' ? 'test' : 'validation';
+  if (predictions.part === undefined) {
+    // Before the test part: the held-out rows were the validation rows, of a validation table when the spec named one.
+    const spec = (artifact.metadata.params as { spec?: { validation?: { data?: unknown } } } | undefined)?.spec;
+    if (typeof spec?.validation?.data === 'string') return null;
+  } else if (predictions.table !== 'data') {
+    return null;
+  }
+  return { part, rows: rows as number[] };
 }

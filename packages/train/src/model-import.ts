@@ -23,6 +23,8 @@ export interface ImportModelOptions {
   classes?: string[];
   /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
   metadataLabels?: Record<string, string>;
+  /** Store a new version even when the latest one holds the same model (see `storeVersion`). */
+  newVersion?: boolean;
 }
 
 export interface ImportModelResult {
@@ -31,6 +33,8 @@ export interface ImportModelResult {
   version: number;
   digest: Digest;
   contentDigest: Digest;
+  /** True when the latest version of the name already held this model and was returned instead of a new one. */
+  reused: boolean;
   source: { file: string; digest: Digest; size: number };
   onnx: { irVersion: number; opset: number; producer: { name: string; version: string } };
   /** Where the stored signature came from. */
@@ -158,6 +162,7 @@ export async function importModel(options: ImportModelOptions): Promise<ImportMo
       { name: MODEL_FILES.signature, data: `${JSON.stringify(signature, null, 2)}\n` },
     ],
     ...(options.metadataLabels ? { metadataLabels: options.metadataLabels } : {}),
+    ...(options.newVersion ? { newVersion: true } : {}),
     params: { source: 'imported' },
     extra: {
       source: 'imported',
@@ -177,6 +182,7 @@ export async function importModel(options: ImportModelOptions): Promise<ImportMo
     version: stored.version,
     digest: stored.digest,
     contentDigest: stored.contentDigest,
+    reused: stored.reused,
     source,
     onnx,
     signatureSource: options.signature !== undefined ? 'file' : 'graph',

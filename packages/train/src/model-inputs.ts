@@ -4,8 +4,8 @@
  * `model evaluate` and `compress`.
  */
 import { quoteDataValue, type MlshipError } from '@mlship/core';
-import { featureRow, type FeatureSpec, type OnnxValueInfo, type Signature } from '@mlship/onnx';
-import { numberOfCell, textOfCell } from './dataset/cells.js';
+import { featureField, featureRow, type FeatureSpec, type OnnxValueInfo, type Signature } from '@mlship/onnx';
+import { fieldPositions, rowRecord, unfillable } from './dataset/encode-rows.js';
 import type { Table } from './dataset/load-table.js';
 import { ModelErrorCode, trainDataError, modelFileError } from './errors.js';
 import type { EvaluationInput } from './evaluate/evaluation-types.js';
@@ -47,27 +47,28 @@ export function inputDims(input: OnnxValueInfo, count: number, width: number): n
   return [count, ...rest];
 }
 
-/** Raw input rows through @mlship/onnx's featureRow (categories as their index); a missing or non-numeric number cell is refused. */
+/**
+ * Raw input rows through @mlship/onnx's featureRow, read as training read them (missing values as
+ * NaN for the graph to fill, datetime parts, booleans and categories as their index). A value a
+ * feature cannot fill (a missing or non-numeric number of a feature without `impute`, as every model
+ * before imputation) is refused, naming the line.
+ */
 export function inputRows(table: Table, features: FeatureSpec[]): Float32Array {
-  const positions = features.map((feature) => {
-    const index = table.columns.indexOf(feature.name);
-    if (index < 0) throw trainDataError(`the data has no column ${JSON.stringify(feature.name)}, which the model takes`, `its columns: ${table.columns.join(', ')}`);
-    return index;
+  const positions = fieldPositions(table, features);
+  features.forEach((feature, j) => {
+    if (positions[j]! < 0) {
+      throw trainDataError(`the data has no column ${JSON.stringify(featureField(feature))}, which the model takes`, `its columns: ${table.columns.join(', ')}`);
+    }
   });
   const out = new Float32Array(table.rows.length * features.length);
-  const record: Record<string, unknown> = {};
   table.rows.forEach((cells, r) => {
-    features.forEach((feature, j) => {
-      const cell = cells[positions[j]!];
-      if (feature.kind === 'category') {
-        record[feature.name] = textOfCell(cell) ?? null;
-      } else {
-        const value = numberOfCell(cell);
-        if (value === undefined) throw trainDataError(`line ${table.lines[r]}: ${feature.name} is missing or not a number (${quoteDataValue(cell)})`, 'drop or fill rows with missing feature values before evaluating');
-        record[feature.name] = value;
-      }
-    });
-    out.set(featureRow(features, record), r * features.length);
+    const row = featureRow(features, rowRecord(table, r, features, positions));
+    out.set(row, r * features.length);
+    const missing = unfillable(features, row, 0);
+    if (missing) {
+      const cell = cells[positions[features.indexOf(missing)]!];
+      throw trainDataError(`line ${table.lines[r]}: ${missing.name} is missing or not a number (${quoteDataValue(cell)}), and the model fills no missing value there`, 'drop or fill rows with missing feature values before evaluating');
+    }
   });
   return out;
 }

@@ -4,8 +4,9 @@
  * everything as the next `models/NAME:N` with its lineage. Returns data; never prints.
  *
  * In stages, each in its own file under `store/`: check the options (`checkTrainOptions`); read the
- * data; train (`trainModel`) and check what needed the model (`checkTrainedModel`); evaluate and judge
- * the gates (`judgeTrainedModel`); export and check (`exportTrainedModel`); store what
+ * data (and a stored dataset's schema); train (`trainModel`) and check what needed the model
+ * (`checkTrainedModel`); evaluate on the test rows and judge the gates (`judgeTrainedModel`);
+ * cross-validate a small data set (`crossValidate`); export and check (`exportTrainedModel`); store what
  * `trainedModelVersion` lists with `storeVersion`, which moves the alias only when the gates passed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '@mlship/core';
 import type { ArtifactFile } from '@mlship/registry';
+import { crossValidate, crossValidationDue, type CrossValidationResult } from './cross-validate.js';
 import { loadTable } from './dataset/load-table.js';
+import type { ColumnUse } from './dataset/plan-columns.js';
 import type { GateReport } from './evaluate/gate-evaluate.js';
 import type { EvaluationMetrics } from './evaluate/evaluation-types.js';
 import type { GroupMetrics } from './evaluate/group-metrics.js';
@@ -23,6 +26,7 @@ import { checkTrainOptions } from './store/check-train-options.js';
 import { checkTrainedModel } from './store/check-trained-model.js';
 import { exportTrainedModel } from './store/export-trained-model.js';
 import { judgeTrainedModel } from './store/judge-trained-model.js';
+import { datasetSchema } from './store/dataset-schema.js';
 import { modelName } from './store/model-name.js';
 import { storeVersion, type Promotion } from './store/store-version.js';
 import { trainedModelVersion, type TrainingFacts } from './store/trained-model-version.js';
@@ -38,6 +42,8 @@ export interface TrainAndStoreOptions {
   /** A train spec file (YAML or JSON); without one the default spec for the data and label is used. */
   spec?: string;
   label?: string;
+  /** The task (`--task`): classification or regression, instead of inferring it from the label. */
+  task?: 'classification' | 'regression';
   seed?: number;
   epochs?: number;
   backend?: string;
@@ -57,10 +63,14 @@ export interface TrainAndStoreOptions {
   importanceRepeats?: number;
   /** Key=value pairs (`--meta`), stored as the metadata's `labels`. */
   metadataLabels?: Record<string, string>;
+  /** Store a new version even when the latest one holds the same model (see `storeVersion`). */
+  newVersion?: boolean;
   onEpoch?: (event: EpochEvent) => void | Promise<void>;
   onBatch?: (event: BatchEvent) => void | Promise<void>;
   /** Called when a stage starts: what the CLI shows between epochs and the end. */
-  onStage?: (stage: 'data' | 'train' | 'evaluate' | 'export' | 'store') => void;
+  onStage?: (stage: 'data' | 'train' | 'evaluate' | 'cross-validate' | 'export' | 'store') => void;
+  /** Cross-validation: called before each fold trains. */
+  onFold?: (fold: number, folds: number) => void;
   onStoreProgress?: (event: { file: string; bytes: number; totalBytes: number | undefined }) => void;
 }
 
@@ -75,8 +85,10 @@ export interface TrainAndStoreResult {
   /** The version's manifest digest. */
   digest: Digest;
   contentDigest: Digest;
-  /** `failed` when a gate failed; the version is stored either way. */
+  /** `failed` when a gate failed, or the dataset is marked failed; the version is stored either way. */
   status: 'ok' | 'failed';
+  /** True when the latest version of the name already held this model (same bytes, parents, status) and was returned instead of a new one. */
+  reused: boolean;
   /** The scalar metrics, as the version's metadata records them. */
   metrics: Record<string, number>;
   gates: GateReport;
@@ -89,8 +101,12 @@ export interface TrainAndStoreResult {
   label: string;
   features: string[];
   classes: string[] | null;
-  /** Every held-out metric (per-class scores, confusion matrix, …): the version's metrics.json. */
+  /** How each column of the data was used (feature, derived from a datetime, excluded), and why. */
+  columns: ColumnUse[];
+  /** Every metric, on the test rows (the validation rows when there is no test part): the version's metrics.json. */
   evaluation: EvaluationMetrics;
+  /** k-fold figures over the training and validation rows, for small data sets; null when not run. */
+  crossValidation: CrossValidationResult | null;
   groups: GroupMetrics | null;
   importance: PermutationImportance;
   training: TrainingFacts;
@@ -112,12 +128,15 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
     const data = await resolveTrainingData(options.data, { workDir, registry: async () => options.registry });
     const name = modelName(options, data.dataset?.ref ?? null);
     const table = await loadTable(data.path);
+    const schema = data.dataset ? await datasetSchema(options.registry, data.dataset.ref) : undefined;
 
     options.onStage?.('train');
     trained = await trainModel({
       data: table,
       ...(checked.spec ? { spec: checked.spec } : {}),
+      ...(schema ? { schema } : {}),
       ...(options.label !== undefined ? { label: options.label } : {}),
+      ...(options.task !== undefined ? { task: options.task } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.backend !== undefined ? { backend: options.backend } : {}),
@@ -140,6 +159,21 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
       ...(options.importanceRepeats !== undefined ? { importanceRepeats: options.importanceRepeats } : {}),
     });
 
+    let crossValidation: CrossValidationResult | null = null;
+    if (crossValidationDue(trained.spec, trained.split.labelled)) {
+      options.onStage?.('cross-validate');
+      const development = [...trained.parts.train.rows, ...(trained.parts.validation?.source === 'data' ? trained.parts.validation.rows : [])].sort((a, b) => a - b);
+      crossValidation = await crossValidate({
+        tf,
+        spec: trained.spec,
+        table,
+        rows: development,
+        ...(trained.tables.validation ? { validationTable: trained.tables.validation } : {}),
+        ...(schema ? { schema } : {}),
+        ...(options.onFold ? { onFold: options.onFold } : {}),
+      });
+    }
+
     options.onStage?.('export');
     const exported = await exportTrainedModel(tf, trained, heldOut);
 
@@ -148,7 +182,7 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
     const features = trained.rawColumns.map((column) => column.name);
     const { stopped, split, durations, history } = trained;
     const training = { epochs: stopped.epochs, early: stopped.early, bestEpoch: stopped.bestEpoch, split, durations, history };
-    const version = trainedModelVersion({ name, trained, heldOut, dataset, features, training, evaluation, gates, exported });
+    const version = trainedModelVersion({ name, trained, heldOut, dataset, features, training, evaluation, gates, exported, crossValidation });
     const stored = await storeVersion({
       registry: options.registry,
       name,
@@ -156,6 +190,7 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
       ...(options.promote !== undefined ? { promote: options.promote } : {}),
       ...(options.metadataLabels ? { metadataLabels: options.metadataLabels } : {}),
       ...(options.onStoreProgress ? { onProgress: options.onStoreProgress } : {}),
+      ...(options.newVersion ? { newVersion: true } : {}),
     });
     return {
       ref: stored.ref,
@@ -163,7 +198,9 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
       version: stored.version,
       digest: stored.digest,
       contentDigest: stored.contentDigest,
-      status: version.status,
+      // What derives from a failed dataset is failed (putArtifact marks it).
+      status: stored.status ?? version.status,
+      reused: stored.reused,
       metrics: version.metrics,
       gates,
       backend: trained.backend,
@@ -175,7 +212,9 @@ export async function trainAndStore(options: TrainAndStoreOptions): Promise<Trai
       label: trained.spec.label,
       features,
       classes: trained.classes,
+      columns: trained.columns,
       evaluation: evaluation.metrics,
+      crossValidation,
       groups: evaluation.groups,
       importance: evaluation.importance,
       training,

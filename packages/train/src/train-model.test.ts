@@ -32,7 +32,8 @@ describe('trainModel on iris', () => {
     const result = await trainModel({ data: iris, spec, onEpoch: (event) => void epochs.push(event), onBatch: (event) => void batches.push(event) });
 
     expect(result.classes).toEqual(['setosa', 'versicolor', 'virginica']);
-    expect(result.split).toEqual({ source: 'split', train: 120, validation: 30, dropped: { missingLabel: 0, missingFeature: 0, unseenClass: 0 } });
+    expect(result.split).toEqual({ train: 90, validation: 30, test: 30, labelled: 150, dropped: { missingLabel: 0, missingFeature: 0, unseenClass: 0 } });
+    expect(result.heldOut).toMatchObject({ part: 'test', source: 'data', count: 30 });
     expect(result.backend.name).toBe('wasm');
     expect(result.task).toEqual({ task: 'classification', reason: 'set in the spec' });
     const probabilities = await predict(result);
@@ -46,7 +47,7 @@ describe('trainModel on iris', () => {
 
     expect(epochs.map((event) => event.epoch)).toEqual(result.history.map((record) => record.epoch));
     expect(epochs[0]).toMatchObject({ epoch: 1, epochs: 100, loss: expect.any(Number), accuracy: expect.any(Number), val_loss: expect.any(Number), val_accuracy: expect.any(Number) });
-    expect(batches.slice(0, 8).map((event) => [event.epoch, event.batch, event.batches])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((batch) => [1, batch, 8]));
+    expect(batches.slice(0, 6).map((event) => [event.epoch, event.batch, event.batches])).toEqual([1, 2, 3, 4, 5, 6].map((batch) => [1, batch, 6]));
     expect(result.stopped.epochs).toBe(result.history.length);
     if (result.stopped.early) expect(result.stopped.bestEpoch).toBeLessThan(result.history.length);
     result.model.dispose();
@@ -68,7 +69,7 @@ describe('trainModel on iris', () => {
 
   it('trains from the data and label alone with the default spec', async () => {
     const result = await trainModel({ data: iris, label: 'species', epochs: 3 });
-    expect(result.spec).toMatchObject({ task: 'classification', model: { mlp: [64, 32] }, epochs: 3, validation: { split: 0.2, stratify: true } });
+    expect(result.spec).toMatchObject({ task: 'classification', model: { mlp: [64, 32] }, epochs: 3, validation: { split: 0.2, test: 0.2, stratify: true } });
     expect(result.task.reason).toBe('species holds non-numeric values such as "setosa"');
     expect(result.history).toHaveLength(3);
     result.model.dispose();

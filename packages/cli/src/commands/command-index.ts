@@ -16,7 +16,7 @@ export const TOP_LEVEL_COMMANDS = {
     term: 'package [options] <ref>',
     description: 'package a stored model as a bundle (packages/NAME:N) and a daemonless OCI image (images/NAME:N) for cpu, gpu or edge',
   },
-  registry: { term: 'registry', description: 'the versioned artifact registry: store, find, tag, verify and move artifacts' },
+  registry: { term: 'registry', description: 'the versioned artifact registry: store, find, tag, remove, verify and move artifacts' },
   serve: {
     term: 'serve [options] <model...>',
     description: 'serve a model over HTTP: KServe V2 / Open Inference Protocol and V1 predict, with dynamic batching, metrics and a prediction log',

@@ -4,7 +4,7 @@ import type { CompressSettings } from '@mlship/compress';
 import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { keyValues, table } from '../render.js';
-import { artifactName, META_FLAG } from './shared-flags.js';
+import { ALLOW_FAILED_FLAG, artifactName, META_FLAG, NEW_VERSION_FLAG } from './shared-flags.js';
 import { TOP_LEVEL_COMMANDS } from './command-index.js';
 
 /** The methods `mlship compress` knows (the compress package's table; listed here so --help loads nothing). */
@@ -167,6 +167,8 @@ const compressFlags = () =>
       description: 'calls per latency measurement at batch 1; batch 64 gets a quarter (default 1000)',
       parse: numberFlag({ integer: true, min: 10, max: 1e7, example: 20 }),
     },
+    allowFailed: ALLOW_FAILED_FLAG,
+    newVersion: NEW_VERSION_FLAG,
   });
 
 type CompressFlags = ReturnType<typeof compressFlags>;
@@ -217,6 +219,9 @@ Every run judges the result on the rows the source was judged on (its held-out s
 latency at batch 1 and 64 on one thread) and stores the result as the next models/NAME:N with the
 source as its lineage parent, with compression-report.json and .md. When the accuracy drops by more
 than --max-accuracy-drop, the version is stored marked failed, no alias moves, and the exit code is 1.
+A source marked failed is refused (MLSHIP_E_VERSION_FAILED, exit 1) unless --allow-failed; the result
+is then stored failed whatever its own gate says (exit 1). When the latest version of the name holds
+the same model bytes, parents and status, it is returned instead (unless --new-version).
 prune and distill need a model \`mlship train\` stored (its tfjs model and training data).
 
 Examples:
@@ -262,15 +267,22 @@ Examples:
           const { report } = result;
           const { color } = reporter;
           if (report.gate.nonFiniteOutputs > 0) reporter.warn(`${result.ref}: ${report.gate.nonFiniteOutputs} output values are NaN or infinite`);
-          if (result.status === 'failed') {
+          if (result.failedSource) {
+            reporter.warn(`${result.ref}: derived from ${result.source.ref}, which is marked failed; stored with status failed${options.promote ? `, ${options.promote} not moved` : ''}`);
+          } else if (result.status === 'failed') {
             reporter.warn(
               `${result.ref}: ${report.gate.metric} dropped ${(report.gate.drop * 100).toFixed(2)} points (allowed ${(report.gate.maxDrop * 100).toFixed(2)}); stored with status failed${options.promote ? `, ${options.promote} not moved` : ''}`,
             );
           }
           const text = [
-            `${result.ref} ${result.digest}`,
+            `${result.ref} ${result.digest}${result.reused ? ' (unchanged: the latest version holds the same model)' : ''}`,
             keyValues([
-              ['status', result.status === 'ok' ? color.green('ok') : color.red(`failed (${report.gate.metric} gate not met; stored, not promoted)`)],
+              [
+                'status',
+                result.status === 'ok'
+                  ? color.green('ok')
+                  : color.red(result.failedSource ? `failed (its source ${result.source.ref} is marked failed; stored, not promoted)` : `failed (${report.gate.metric} gate not met; stored, not promoted)`),
+              ],
               ['method', `${result.method} of ${result.source.ref}`],
               ['evaluated', report.evaluation.description],
               ['agreement', report.agreement === null ? undefined : `${(report.agreement * 100).toFixed(2)}% of predicted classes unchanged`],

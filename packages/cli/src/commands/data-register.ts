@@ -3,7 +3,7 @@ import { defineFlags } from '@mlship/core';
 import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { keyValues, shortDigest } from '../render.js';
-import { artifactName, DELIMITER_FLAG, META_FLAG } from './shared-flags.js';
+import { artifactName, DELIMITER_FLAG, META_FLAG, NEW_VERSION_FLAG } from './shared-flags.js';
 
 const registerFlags = () =>
   defineFlags({
@@ -14,6 +14,7 @@ const registerFlags = () =>
     keepPii: { flag: '--keep-pii', description: 'store the file as it is even when it holds personal data (default: a masked copy)' },
     parents: { flag: '--parent <ref>', description: 'an artifact this dataset derives from (repeatable)', repeatable: true },
     metadataLabels: META_FLAG,
+    newVersion: NEW_VERSION_FLAG,
     delimiter: DELIMITER_FLAG,
   });
 
@@ -33,7 +34,9 @@ validation verdict. Data that fails an error-level check is refused (exit 1, not
 unless --allow-invalid. A file holding personal data (values the PII detectors flag: e-mail
 addresses, phone, card and ID numbers, IBANs, IP addresses) is stored as a copy in the same format
 with each such value replaced by a placeholder such as <email>, so it never reaches the registry or
-a remote it is pushed to; --keep-pii stores the original (recorded in the metadata).
+a remote it is pushed to; --keep-pii stores the original (recorded in the metadata). When the latest
+version of the name holds the same data file and schema, with the same parents and status, it is
+returned instead of a new version (\`reused: true\`), unless --new-version.
 
 Examples:
   $ mlship data register examples/iris/iris.csv --name iris --schema examples/iris/schema.yaml
@@ -56,9 +59,9 @@ Examples:
             else context.reporter.warn(`personal data found (${found}): stored as it is (--keep-pii)`);
           }
           const text = [
-            `${result.ref} ${result.digest}`,
+            `${result.ref} ${result.digest}${result.reused ? ' (unchanged: the latest version holds the same data and schema)' : ''}`,
             keyValues([
-              ['status', result.status === 'ok' ? c.green('ok') : c.red('failed (stored with --allow-invalid)')],
+              ['status', result.status === 'ok' ? c.green('ok') : c.red(result.dataset.validation.ok ? 'failed (derived from a failed version)' : 'failed (stored with --allow-invalid)')],
               ['rows', String(dataset.rows)],
               ['columns', dataset.columns.join(', ')],
               ['file', `${dataset.file} ${shortDigest(dataset.digest)}`],

@@ -28,9 +28,19 @@ function renderText(result: EvaluateModelResult, color: { green(s: string): stri
   const lines = [
     `${result.ref} ${result.digest}`,
     keyValues([
-      ['data', `${result.dataset.ref ?? result.dataset.file}, ${result.rows} rows`],
+      ['data', `${result.dataset.ref ?? result.dataset.file}, ${result.rows} rows${result.rowsWithoutLabel > 0 ? ` (${result.rowsWithoutLabel} without a label left out)` : ''}`],
       ['task', `${result.task} of ${result.label}`],
       ['metrics', headline],
+      [
+        'held out',
+        result.heldOut
+          ? `${result.heldOut.part} rows (${result.heldOut.rows}): ${
+              result.task === 'classification'
+                ? `accuracy ${formatMetric(result.heldOut.metrics.accuracy)}, f1_macro ${formatMetric(result.heldOut.metrics.f1_macro)}`
+                : `rmse ${formatMetric(result.heldOut.metrics.rmse)}, r2 ${formatMetric(result.heldOut.metrics.r2)}`
+            }`
+          : undefined,
+      ],
       ['status', result.gates.results.length === 0 ? undefined : result.status === 'ok' ? color.green('ok') : color.red('failed (gates not met)')],
     ]),
   ];
@@ -56,7 +66,10 @@ export function registerModelEvaluate(model: Command): void {
 Every row of the data is fed to the stored model.onnx: raw feature values when the signature describes
 the features (the preprocessing is inside the model), otherwise the feature columns in order. The
 task is classification when the signature names labels (\`model import --label-names\`), else
-regression. Nothing is stored.
+regression. Missing values are filled as the model was trained to fill them; rows without a label
+are left out. On the data a model was trained on, \`heldOut\` also gives the figures on the rows it
+held out (its test rows; the validation rows for a model stored before the test part existed).
+Nothing is stored.
 
 Examples:
   $ mlship model evaluate models/iris:1 --data examples/iris/iris.csv

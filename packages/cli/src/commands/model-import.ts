@@ -3,7 +3,7 @@ import { commaList, defineFlags } from '@mlship/core';
 import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { keyValues } from '../render.js';
-import { artifactName, META_FLAG } from './shared-flags.js';
+import { artifactName, META_FLAG, NEW_VERSION_FLAG } from './shared-flags.js';
 
 const importFlags = () =>
   defineFlags({
@@ -15,6 +15,7 @@ const importFlags = () =>
       parse: commaList,
     },
     metadataLabels: META_FLAG,
+    newVersion: NEW_VERSION_FLAG,
   });
 
 const dims = (shape: Array<number | string | null> | undefined) => (shape ? `[${shape.map((dim) => dim ?? '?').join(', ')}]` : '[?]');
@@ -33,6 +34,8 @@ Each import reads the file's graph, loads it in ONNX Runtime, and stores model.o
 (inputs and outputs with their element types and shapes, symbolic dimensions kept by name; the
 format mlship's exporter writes). The metadata records source: imported, the file's digest, its IR
 version, opset and producer. A file that is not ONNX, or that ONNX Runtime cannot load, exits 2.
+When the latest version of the name holds the same model.onnx and signature.json, it is returned
+instead of a new version (\`reused: true\`), unless --new-version.
 
 Examples:
   $ mlship model import model.onnx --name churn
@@ -46,7 +49,7 @@ Examples:
         const result = await importModel({ registry, file: file!, ...options });
         const { signature } = result;
         const text = [
-          `${result.ref} ${result.digest}`,
+          `${result.ref} ${result.digest}${result.reused ? ' (unchanged: the latest version holds the same model)' : ''}`,
           keyValues([
             ['source', `${result.source.file} ${result.source.digest}`],
             ['onnx', `IR ${result.onnx.irVersion}, opset ${result.onnx.opset}, producer ${result.onnx.producer.name || '–'} ${result.onnx.producer.version}`.trim()],

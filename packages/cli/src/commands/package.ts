@@ -3,6 +3,7 @@ import { defineFlags } from '@mlship/core';
 import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
 import { TOP_LEVEL_COMMANDS } from './command-index.js';
+import { ALLOW_FAILED_FLAG, NEW_VERSION_FLAG } from './shared-flags.js';
 
 /** An empty value counts as not given (the package's default applies). */
 const unlessEmpty = (value: string): string | undefined => value || undefined;
@@ -28,6 +29,8 @@ const packageFlags = () =>
       flag: '--insecure',
       description: 'plain HTTP to a registry on this machine (127.0.0.1, localhost): for the base and for --push, each when its host is one',
     },
+    allowFailed: ALLOW_FAILED_FLAG,
+    newVersion: NEW_VERSION_FLAG,
   });
 
 const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -44,7 +47,10 @@ read from a local layout or archive) into the registry's blob store, then three 
 runtime (ONNX Runtime's native libraries: the same digest for every model), the app (the mlship server,
 package.json, lockfile, SBOM) and the weights (model, signature, model card, provenance). A new model
 version therefore uploads only its weights layer. Builds are reproducible: the same inputs give the
-same image digest. The image runs \`mlship serve\`'s runtime on port 8080 (KServe V2 and /v1/predict).
+same image digest, and an image equal to the latest images/ version adds none (unless --new-version).
+The image runs \`mlship serve\`'s runtime on port 8080 (KServe V2 and /v1/predict). A model marked
+failed is refused (MLSHIP_E_VERSION_FAILED, exit 1) unless --allow-failed; its image (label
+dev.mlship.status=failed) and package are then marked failed too.
 
 Default bases (glibc with Node.js >= 20 on PATH):
   cpu   docker.io/library/node:20-bookworm-slim           linux/amd64
@@ -69,7 +75,7 @@ Examples:
         });
         for (const warning of result.warnings) context.reporter.warn(warning);
         const lines = [
-          `model:    ${result.model.ref} (${result.model.digest.slice(0, 19)})`,
+          `model:    ${result.model.ref} (${result.model.digest.slice(0, 19)})${result.status === 'failed' ? ', marked failed: the image and package are marked failed too' : ''}`,
           `package:  ${result.package.ref}${result.package.reused ? ' (unchanged)' : ''}`,
           `image:    ${result.image.ref} ${result.image.digest}${result.image.reused ? ' (unchanged: same digest as the latest version)' : ''}`,
           `base:     ${result.base}`,

@@ -1,24 +1,32 @@
 import type { Command } from 'commander';
-import { ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { defineFlags, ErrorCode, ExitCode, MlshipError } from '@mlship/core';
+import { addFlags } from '../add-flags.js';
 import { handle } from '../context.js';
+import { ALLOW_FAILED_FLAG } from './shared-flags.js';
+
+const tagFlags = () => defineFlags({ allowFailed: ALLOW_FAILED_FLAG });
 
 export function registerRegistryTag(registry: Command): void {
-  registry
+  const flags = tagFlags();
+  const tag = registry
     .command('tag')
     .description('point an alias (production, staging…) at a version; an existing alias moves')
     .argument('<ref>', 'the version, e.g. models/iris:3')
-    .argument('<alias>', 'the alias, e.g. production')
+    .argument('<alias>', 'the alias, e.g. production');
+  addFlags(tag, flags)
     .addHelpText(
       'after',
       `
+A version marked failed is refused (MLSHIP_E_VERSION_FAILED, exit 1) unless --allow-failed.
+
 Examples:
   $ mlship registry tag models/iris:3 production
   $ mlship registry show models/iris@production`,
     )
     .action(
-      handle(async (context, [ref, alias]) => {
+      handle(flags, async (context, [ref, alias], options) => {
         const { tagArtifact } = await import('@mlship/registry');
-        const result = await tagArtifact({ registry: await context.registry(), ref: ref!, alias: alias! });
+        const result = await tagArtifact({ registry: await context.registry(), ref: ref!, alias: alias!, ...options });
         const moved = result.previous && result.previous !== result.ref ? ` (was ${result.previous})` : '';
         return { data: result, text: `${result.alias} -> ${result.ref}${moved}` };
       }),

@@ -4,6 +4,7 @@ import { registerRegistryGet } from './registry-get.js';
 import { registerRegistryLineage } from './registry-lineage.js';
 import { registerRegistryList } from './registry-list.js';
 import { registerRegistryPut } from './registry-put.js';
+import { registerRegistryRemove } from './registry-remove.js';
 import { registerRegistryShow } from './registry-show.js';
 import { registerRegistryTag } from './registry-tag.js';
 import { registerRegistryTransfer } from './registry-transfer.js';
@@ -26,6 +27,7 @@ Refs: <kind>/<name>[:<version> | @<alias> | @sha256:<hex>], kinds datasets, mode
   registerRegistryTag(registry);
   registerRegistryLineage(registry);
   registerRegistryVerify(registry);
+  registerRegistryRemove(registry);
   registerRegistryGc(registry);
   registerRegistryTransfer(registry);
 }

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ARTIFACT_KINDS, ErrorCode, ExitCode, MlshipError, parseRef } from '@mlship/core';
+import { ARTIFACT_KINDS, defineFlags, ErrorCode, ExitCode, MlshipError, parseFlags, parseRef } from '@mlship/core';
 import type { RunningServer, ServeEvent } from '@mlship/serve';
 // The flag table only (light): the server itself loads when the command runs.
 import { MODEL_FILES, SERVED_MODEL_FILE } from '@mlship/onnx/model-files';
@@ -11,6 +11,10 @@ import { serveFlags, serveOptionsOf } from '@mlship/serve/flags';
 import { addFlags } from '../add-flags.js';
 import { createContext, type CommandContext } from '../context.js';
 import { TOP_LEVEL_COMMANDS } from './command-index.js';
+import { ALLOW_FAILED_FLAG } from './shared-flags.js';
+
+/** The flags of `mlship serve` beyond the server's own (`serveFlags()`, shared with the runtime entry, which serves directories only). */
+export const serveCommandFlags = () => defineFlags({ allowFailed: ALLOW_FAILED_FLAG });
 
 function looksLikeRef(text: string): boolean {
   const slash = text.indexOf('/');
@@ -21,7 +25,7 @@ function looksLikeRef(text: string): boolean {
  * A model directory for each argument: directories as they are; refs resolved in the registry and
  * their model.onnx and signature.json written (verified) to a fresh temp directory with a model.json.
  */
-async function modelDirs(context: CommandContext, targets: string[], temps: string[]): Promise<{ dirs: string[]; refs: (string | undefined)[] }> {
+async function modelDirs(context: CommandContext, targets: string[], temps: string[], allowFailed: boolean): Promise<{ dirs: string[]; refs: (string | undefined)[] }> {
   const dirs: string[] = [];
   const refs: (string | undefined)[] = [];
   for (const target of targets) {
@@ -40,8 +44,9 @@ async function modelDirs(context: CommandContext, targets: string[], temps: stri
       throw new MlshipError(ErrorCode.usage, `${target} is not a model`, { hint: 'give a model ref such as models/iris:1 or models/iris@production', exitCode: ExitCode.usage });
     }
     const registry = await context.registry();
-    const { resolveRef, extractArtifact } = await import('@mlship/registry');
+    const { assertUsable, resolveRef, extractArtifact } = await import('@mlship/registry');
     const artifact = await resolveRef(registry, target);
+    if (assertUsable(artifact, { action: 'serve', allowFailed }) === 'failed') context.reporter.warn(`${artifact.ref} is marked failed; serving it as --allow-failed asks`);
     if (refs.includes(artifact.ref)) {
       throw new MlshipError(ErrorCode.usage, `${target} names ${artifact.ref}, which is already given`, { hint: 'give each version once', exitCode: ExitCode.usage });
     }
@@ -113,7 +118,7 @@ async function serve(context: CommandContext, targets: string[], flags: Record<s
   const cleanup = removeOnExit(temps);
   let server: RunningServer | undefined;
   try {
-    const { dirs, refs } = await modelDirs(context, targets, temps);
+    const { dirs, refs } = await modelDirs(context, targets, temps, parseFlags(serveCommandFlags(), flags).allowFailed === true);
     // Flags only: the MLSHIP_* environment fallbacks are the container entry's.
     const options = serveOptionsOf(flags);
     const { handleSignals, startServer } = await import('@mlship/serve');
@@ -155,7 +160,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description(TOP_LEVEL_COMMANDS.serve.description)
     .argument('<model...>', 'a model ref (models/iris, models/iris:3, models/iris@production) or a model directory; several of one model serve versions side by side');
-  addFlags(command, serveFlags())
+  addFlags(addFlags(command, serveFlags()), serveCommandFlags())
     .addHelpText(
       'after',
       `
@@ -163,6 +168,7 @@ With a REF, the model's model.onnx and signature.json are read from the registry
 temporary directory; a directory is served as it is (model.onnx, signature.json, model.json). The
 server runs until SIGTERM or Ctrl-C, then finishes the requests in flight and exits 0. SIGHUP
 re-reads the model directories. See docs/serve.md for the API, batching, metrics and the log format.
+A REF naming a version marked failed is refused (MLSHIP_E_VERSION_FAILED, exit 1) unless --allow-failed.
 
 Examples:
   $ mlship serve models/iris@production

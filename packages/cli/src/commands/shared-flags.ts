@@ -32,3 +32,18 @@ export const META_FLAG = { flag: '--meta <key=value>', description: 'a label to 
 
 /** The CSV delimiter of the data commands' readers. */
 export const DELIMITER_FLAG = { flag: '--delimiter <char>', description: 'CSV delimiter, or "auto"' } as const;
+
+/**
+ * Act on a version marked failed (`tag`, `package`, `serve`, `compress`): refused without it, with
+ * MLSHIP_E_VERSION_FAILED (exit 1). What is made from a failed version is marked failed.
+ */
+export const ALLOW_FAILED_FLAG = {
+  flag: '--allow-failed',
+  description: 'act on a version marked failed (refused otherwise); what it makes is marked failed too',
+} as const;
+
+/** Store a new version even when the latest one of the name is identical (by default that one is returned, `reused: true`). */
+export const NEW_VERSION_FLAG = {
+  flag: '--new-version',
+  description: 'store a new version even when the latest one is identical (by default that one is returned)',
+} as const;

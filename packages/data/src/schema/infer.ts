@@ -12,6 +12,8 @@ import { hashRow } from '../readers/row-hash.js';
  */
 const MAX_CATEGORIES = 50;
 const MIN_CATEGORY_COUNT = 3;
+/** A label of integers with at most this many distinct values, and at most one per two rows, holds classes (the train package's rule too). */
+const MAX_INTEGER_CLASSES = 20;
 /** Distinct values tracked exactly per column; beyond this a column is neither a category nor checked unique. */
 const DISTINCT_CAP = 100_000;
 
@@ -95,7 +97,10 @@ function decideType(state: ColumnState, isLabel: boolean, personal: boolean): Co
   const repeats = few && Math.min(...state.distinct!.values()) >= MIN_CATEGORY_COUNT;
   if (state.values === 0) return 'string';
   if (state.could.boolean) return 'boolean';
-  if (isLabel && few) return 'category';
+  // A numeric label is a class label only when it holds few distinct integers (as training infers the task).
+  const integerClasses = state.could.integer && state.distinct!.size <= MAX_INTEGER_CLASSES && state.distinct!.size <= state.values / 2;
+  const numericLabel = state.could.number && !integerClasses;
+  if (isLabel && few && !numericLabel) return 'category';
   if (state.could.integer) return 'integer';
   if (state.could.number) return 'number';
   if (state.could.datetime) return 'datetime';
@@ -107,6 +112,15 @@ const roundDown = (value: number, digits = 4) => Math.floor(value * 10 ** digits
 
 export interface InferOptions {
   label?: string;
+  /**
+   * Widen the observed bounds by this fraction (0.1 = 10%), so data like it but not it (a test split,
+   * next week's file) still validates: numeric and datetime ranges by this share of their width on
+   * each side (integers outward to whole numbers), string lengths by this share of themselves,
+   * the largest null and duplicate shares up by it, the smallest class share down by it.
+   */
+  margin?: number;
+  /** Record the row-count range (default true): half to twice the observed count. */
+  rowCount?: boolean;
 }
 
 export interface InferredSchema {
@@ -149,6 +163,7 @@ export async function inferSchema(
     });
   }
 
+  const margin = checkMargin(options.margin);
   const schemaColumns: Record<string, ColumnSchema> = Object.create(null);
   const piiCounts: Record<string, PiiCounts> = Object.create(null);
   for (const name of columns) {
@@ -163,19 +178,19 @@ export async function inferSchema(
       piiCounts[name] = state.pii.counts;
     }
     if (state.nulls === 0) column.nullable = false;
-    else column.maxNullFraction = roundUp(state.nulls / Math.max(1, rows));
+    else column.maxNullFraction = Math.min(1, roundUp((state.nulls / Math.max(1, rows)) * (1 + margin)));
     if (type === 'string' && state.values > 0) {
-      column.minLength = state.minLength;
-      column.maxLength = state.maxLength;
+      column.minLength = Math.floor(state.minLength * (1 - margin));
+      column.maxLength = Math.ceil(state.maxLength * (1 + margin));
     }
     // Bounds and categories would be values of the column: none for a column holding personal data.
     if (!personal && (type === 'integer' || type === 'number') && state.values > 0) {
-      column.min = state.min;
-      column.max = state.max;
+      const widen = (state.max - state.min) * margin;
+      column.min = type === 'integer' ? Math.floor(state.min - widen) : state.min - widen;
+      column.max = type === 'integer' ? Math.ceil(state.max + widen) : state.max + widen;
     }
     if (!personal && type === 'datetime' && state.minText !== undefined && state.maxText !== undefined) {
-      column.min = state.minText;
-      column.max = state.maxText;
+      [column.min, column.max] = margin > 0 ? widenDates(state.minText, state.maxText, margin) : [state.minText, state.maxText];
     }
     if (!personal && type === 'category' && state.distinct) {
       const values = [...state.distinct.keys()].sort();
@@ -190,15 +205,34 @@ export async function inferSchema(
   const schema: DataSchema = {
     version: 1,
     dataset: {
-      rows: { min: Math.floor(rows / 2), max: rows * 2 },
-      maxDuplicateFraction: roundUp(duplicateRows / Math.max(1, rows)),
+      ...(options.rowCount === false ? {} : { rows: { min: Math.floor(rows / 2), max: rows * 2 } }),
+      maxDuplicateFraction: Math.min(1, roundUp((duplicateRows / Math.max(1, rows)) * (1 + margin))),
     },
     columns: schemaColumns,
   };
   if (options.label !== undefined) {
     const counts = states.get(options.label)!.distinct;
     schema.dataset!.label = options.label;
-    if (counts && counts.size > 0) schema.dataset!.minClassFraction = roundDown(Math.min(...counts.values()) / Math.max(1, rows));
+    // Class balance is a classification check: a numeric (regression) label has no classes.
+    const classes = ['category', 'boolean'].includes(schemaColumns[options.label]!.type);
+    if (classes && counts && counts.size > 0) schema.dataset!.minClassFraction = roundDown((Math.min(...counts.values()) / Math.max(1, rows)) * (1 - margin));
   }
   return { schema, rows, duplicateRows, pii: piiCounts };
+}
+
+function checkMargin(margin: number | undefined): number {
+  if (margin === undefined) return 0;
+  if (!Number.isFinite(margin) || margin < 0 || margin > 10) {
+    throw new MlshipError(ErrorCode.usage, `margin must be a fraction from 0 to 10, got ${margin}`, { hint: 'e.g. 0.1 widens the bounds by 10%', exitCode: ExitCode.usage });
+  }
+  return margin;
+}
+
+/** A datetime range widened by `margin` of its span on each side, in the text form of the observed bounds (date or date-time). */
+function widenDates(minText: string, maxText: string, margin: number): [string, string] {
+  const min = Date.parse(minText);
+  const max = Date.parse(maxText);
+  const widen = (max - min) * margin;
+  const asText = (ms: number, like: string) => (like.length <= 10 ? new Date(ms).toISOString().slice(0, 10) : new Date(ms).toISOString());
+  return [asText(Math.floor(min - widen), minText), asText(Math.ceil(max + widen), maxText)];
 }

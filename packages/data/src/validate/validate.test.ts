@@ -201,3 +201,30 @@ describe('text columns in inferred schemas', () => {
     expect(renderSchema(inferred.schema)).not.toMatch(/example\.org|4012888888881881/);
   });
 });
+
+describe('schemas that serve other splits', () => {
+  const rows: RawCell[][] = Array.from({ length: 40 }, (_, i) => [String(10 + i), (i / 4).toFixed(2), `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`, ['a', 'b'][i % 2]!, String(100 + i * 2.5)]);
+  const names = ['id', 'x', 'day', 'cls', 'price'];
+
+  it('records no class balance for a numeric label, and one for a category label', async () => {
+    const numeric = await inferSchema(batchesOf(names, rows), { label: 'price' });
+    expect(numeric.schema.dataset).not.toHaveProperty('minClassFraction');
+    const category = await inferSchema(batchesOf(names, rows), { label: 'cls' });
+    expect(category.schema.dataset?.minClassFraction).toBe(0.5);
+  });
+
+  it('widens bounds by --margin and leaves the row count out with rowCount false, so a split of other rows validates', async () => {
+    const { schema } = await inferSchema(batchesOf(names, rows.slice(0, 30)), { label: 'cls', margin: 0.5, rowCount: false });
+    expect(schema.columns.id).toMatchObject({ min: -5, max: 54 });
+    expect(schema.columns.x).toMatchObject({ min: -3.625, max: 10.875 });
+    expect(schema.columns.day).toMatchObject({ min: '2023-12-18', max: '2024-02-10' });
+    expect(schema.dataset).not.toHaveProperty('rows');
+    expect(schema.dataset?.minClassFraction).toBe(0.25);
+    // The other ten rows, alone: no row-count failure, no range failure.
+    const report = await validateBatches(batchesOf(names, rows.slice(30)), schema);
+    expect(report.checks.filter((check) => check.status === 'fail')).toEqual([]);
+    const strict = await inferSchema(batchesOf(names, rows.slice(0, 30)), { label: 'cls' });
+    const failing = await validateBatches(batchesOf(names, rows.slice(30)), strict.schema);
+    expect(failing.checks.filter((check) => check.status === 'fail').map((check) => check.check).sort()).toEqual(['range', 'range', 'range', 'row_count']);
+  });
+});

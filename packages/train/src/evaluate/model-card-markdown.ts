@@ -77,7 +77,9 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   sections.push(modelDetails(card));
   sections.push(`## Intended use\n\n${card.intendedUse ?? INTENDED_USE_PLACEHOLDER}`);
   sections.push(dataSection(card));
+  if (card.columns.length > 0) sections.push(columnsSection(card));
   sections.push(metricsSection(card));
+  if (card.crossValidation !== null) sections.push(crossValidationSection(card.crossValidation));
   for (const group of card.groups) sections.push(groupSection(group));
   if (card.importance !== null) sections.push(importanceSection(card.importance));
   if (card.gates !== null) sections.push(gatesSection(card.gates));
@@ -107,8 +109,37 @@ function dataSection(card: ModelCard): string {
     if (card.dataset.digest !== null) rows.push(['Digest', code(card.dataset.digest)]);
     if (card.dataset.evaluation !== null) rows.push(['Evaluated on', escapeCell(card.dataset.evaluation)]);
   }
+  const split = card.split;
+  if (split !== null) {
+    rows.push(['Rows', formatCount(split.rows)]);
+    if (split.withoutLabel > 0) rows.push(['Left out: no label', formatCount(split.withoutLabel)]);
+    if (split.missingFeature > 0) rows.push(['Left out: a missing value without a fill', formatCount(split.missingFeature)]);
+    if (split.unseenClass > 0) rows.push(['Left out: a class training never saw', formatCount(split.unseenClass)]);
+    rows.push(['Training rows', formatCount(split.train)]);
+    rows.push(['Validation rows (early stopping)', formatCount(split.validation)]);
+    rows.push([
+      'Test rows (every metric)',
+      split.metricsFrom === 'test' ? formatCount(split.test) : '0: the metrics come from the validation rows early stopping used, so they are optimistic',
+    ]);
+  }
   rows.push(['Rows evaluated', formatCount(card.metrics.count)]);
   return `## Data\n\n${table(['Field', 'Value'], rows)}`;
+}
+
+function columnsSection(card: ModelCard): string {
+  const rows = card.columns.map((column) => [
+    code(column.column),
+    column.use + (column.features && column.features.length > 0 ? `: ${escapeCell(column.features.join(', '))}` : ''),
+    escapeCell(column.type),
+    escapeCell(column.reason),
+  ]);
+  return `## Columns\n\nHow each column of the data was used.\n\n${table(['Column', 'Use', 'Type', 'Reason'], rows)}`;
+}
+
+function crossValidationSection(cv: NonNullable<ModelCard['crossValidation']>): string {
+  const rows = Object.entries(cv.metrics).map(([name, { mean, std }]) => [name, formatFixed(mean), formatFixed(std)]);
+  const intro = `${cv.folds}-fold cross-validation over the ${formatCount(cv.rows)} training and validation rows (the test rows left out): the model trained again on each fold's other rows and scored on the fold. Mean and standard deviation over the folds.`;
+  return `## Cross-validation\n\n${intro}\n\n${table(['Metric', 'Mean', 'Std'], rows, ['l', 'r', 'r'])}`;
 }
 
 function notesList(notes: Record<string, string>): string {

@@ -48,6 +48,13 @@ const facts: ModelCardFacts = {
   features: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
   dataset: { ref: 'datasets/iris:1', digest: 'sha256:77aa', evaluation: 'held-out split, 20%, stratified, seed 42' },
   metrics,
+  columns: [
+    { column: 'sepal_length', use: 'feature', type: 'numeric', reason: 'every value is a number; 2 missing values: filled with 5.8' },
+    { column: 'picked', use: 'derived', type: 'datetime', reason: 'every value is an ISO 8601 date: numeric days, month (UTC)', features: ['picked.days', 'picked.month'] },
+    { column: 'plant_id', use: 'excluded', type: 'id', reason: 'a different value in every one of its 150 rows: an id | not a feature' },
+  ],
+  split: { rows: 152, withoutLabel: 2, missingFeature: 0, unseenClass: 0, train: 90, validation: 30, test: 30, metricsFrom: 'test' },
+  crossValidation: { folds: 5, rows: 120, metrics: { accuracy: { mean: 0.95, std: 0.0316 }, f1_macro: { mean: 0.9498, std: 0.032 }, log_loss: { mean: null, std: null } } },
   groups: [groups],
   importance: {
     metric: 'accuracy',
@@ -78,6 +85,9 @@ describe('buildModelCard', () => {
       classes: null,
       dataset: null,
       metrics: expect.objectContaining({ task: 'regression', mae: 0.5 }),
+      columns: [],
+      split: null,
+      crossValidation: null,
       groups: [],
       importance: null,
       gates: null,

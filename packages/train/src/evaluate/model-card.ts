@@ -33,6 +33,12 @@ export interface ModelCardFacts {
     evaluation?: string;
   };
   metrics: EvaluationMetrics;
+  /** How each column of the data was used (feature, derived, excluded) and why. */
+  columns?: readonly CardColumn[];
+  /** Row counts: the data's rows, those without a label, and the three parts. */
+  split?: CardSplit;
+  /** k-fold cross-validation figures (small data sets), beside the test metrics. */
+  crossValidation?: CardCrossValidation;
   groups?: readonly GroupMetrics[];
   importance?: PermutationImportance;
   gates?: GateReport;
@@ -43,6 +49,36 @@ export interface ModelCardFacts {
   /** Who should use the model, for what; placeholders are printed when absent. */
   intendedUse?: string;
   limitations?: string;
+}
+
+export interface CardColumn {
+  column: string;
+  use: string;
+  type: string;
+  reason: string;
+  features?: readonly string[];
+}
+
+export interface CardSplit {
+  /** Rows of the data. */
+  rows: number;
+  /** Rows left out: without a label; with a value the model cannot fill; of a class training never saw. */
+  withoutLabel: number;
+  missingFeature: number;
+  unseenClass: number;
+  train: number;
+  /** Early stopping and model selection. */
+  validation: number;
+  /** Every metric of this card (0: the metrics come from the validation rows). */
+  test: number;
+  /** The part the metrics come from. */
+  metricsFrom: 'test' | 'validation';
+}
+
+export interface CardCrossValidation {
+  folds: number;
+  rows: number;
+  metrics: Record<string, { mean: number | null; std: number | null }>;
 }
 
 /** `ModelCardFacts` normalised: every key present, free-form records sorted by key. */
@@ -56,6 +92,9 @@ export interface ModelCard {
   classes: string[] | null;
   dataset: { ref: string; digest: string | null; evaluation: string | null } | null;
   metrics: EvaluationMetrics;
+  columns: CardColumn[];
+  split: CardSplit | null;
+  crossValidation: CardCrossValidation | null;
   groups: GroupMetrics[];
   importance: PermutationImportance | null;
   gates: GateReport | null;
@@ -86,6 +125,16 @@ export function buildModelCard(facts: ModelCardFacts): ModelCard {
         ? null
         : { ref: facts.dataset.ref, digest: facts.dataset.digest ?? null, evaluation: facts.dataset.evaluation ?? null },
     metrics: canonicalJson(metrics) as EvaluationMetrics,
+    columns: (facts.columns ?? []).map((column) => canonicalJson({ column: column.column, use: column.use, type: column.type, reason: column.reason, ...(column.features ? { features: column.features } : {}) }) as CardColumn),
+    split: facts.split === undefined ? null : (canonicalJson(facts.split) as CardSplit),
+    crossValidation:
+      facts.crossValidation === undefined
+        ? null
+        : (canonicalJson({
+            folds: facts.crossValidation.folds,
+            rows: facts.crossValidation.rows,
+            metrics: Object.fromEntries(Object.entries(facts.crossValidation.metrics).map(([name, { mean, std }]) => [name, { mean, std }])),
+          }) as CardCrossValidation),
     groups: (facts.groups ?? []).map((group) => canonicalJson(group) as GroupMetrics),
     importance: facts.importance === undefined ? null : (canonicalJson(facts.importance) as PermutationImportance),
     gates: facts.gates === undefined ? null : (canonicalJson(facts.gates) as GateReport),

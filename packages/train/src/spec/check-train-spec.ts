@@ -1,5 +1,5 @@
 /** Rules across fields of a schema-valid train spec, as messages (never throws). */
-import { CLASSIFICATION_LOSSES, REGRESSION_LOSSES, isMlpSpec, type LayerType, type TrainSpec, type TrainTask } from './train-spec.js';
+import { CATEGORY_IMPUTE, CLASSIFICATION_LOSSES, DEFAULTS, NUMERIC_IMPUTE, REGRESSION_LOSSES, isMlpSpec, type ColumnOverride, type LayerType, type TrainSpec, type TrainTask } from './train-spec.js';
 
 export interface SpecProblems {
   errors: string[];
@@ -7,6 +7,15 @@ export interface SpecProblems {
 }
 
 const SPATIAL: ReadonlySet<LayerType> = new Set(['Conv2D', 'MaxPooling2D', 'AveragePooling2D']);
+
+/** The options each kind of column override takes, and the values its `impute` takes. */
+const OVERRIDE_KEYS: Record<ColumnOverride['type'], { keys: readonly string[]; impute: readonly string[] }> = {
+  numeric: { keys: ['scaling', 'impute', 'indicator'], impute: NUMERIC_IMPUTE },
+  category: { keys: ['encoding', 'categories', 'hashBuckets', 'impute', 'unknown'], impute: CATEGORY_IMPUTE },
+  boolean: { keys: ['encoding', 'impute', 'unknown'], impute: ['mostFrequent', 'none'] },
+  datetime: { keys: ['parts', 'scaling', 'impute', 'indicator'], impute: NUMERIC_IMPUTE },
+};
+const OVERRIDE_OPTIONS = ['scaling', 'encoding', 'categories', 'hashBuckets', 'impute', 'indicator', 'unknown', 'parts'];
 
 /** The task a loss belongs to. */
 export function taskOfLoss(loss: string): TrainTask | undefined {
@@ -35,12 +44,17 @@ export function checkTrainSpec(spec: TrainSpec, task: TrainTask | undefined = sp
   if (features && exclude && exclude.length > 0) warnings.push('/exclude: ignored because features lists the columns');
   if (label !== undefined && pre?.columns && Object.hasOwn(pre.columns, label)) errors.push(`/preprocessing/columns: ${JSON.stringify(label)} is the label, not a feature`);
   for (const [name, column] of Object.entries(pre?.columns ?? {})) {
-    const extra = column.type === 'numeric' ? ['encoding', 'categories', 'hashBuckets'] : ['scaling'];
-    for (const key of extra) {
-      if (key in column) errors.push(`/preprocessing/columns/${name}: ${key} does not apply to a ${column.type} column`);
+    const allowed = OVERRIDE_KEYS[column.type];
+    if (!allowed) continue;
+    for (const key of OVERRIDE_OPTIONS) {
+      if (key in column && !allowed.keys.includes(key)) errors.push(`/preprocessing/columns/${name}: ${key} does not apply to a ${column.type} column`);
     }
+    const impute = (column as { impute?: string }).impute;
+    if (impute !== undefined && !allowed.impute.includes(impute)) errors.push(`/preprocessing/columns/${name}/impute: ${impute} does not apply to a ${column.type} column (${allowed.impute.join(', ')})`);
+    if ((column as { indicator?: boolean }).indicator && impute === 'none') errors.push(`/preprocessing/columns/${name}/indicator: a missing-value indicator needs imputation (impute is none)`);
     if (column.type === 'category' && column.categories && column.hashBuckets !== undefined) errors.push(`/preprocessing/columns/${name}: give categories or hashBuckets, not both`);
   }
+  if (pre?.missing?.indicator && pre.missing.numeric === 'none') errors.push('/preprocessing/missing/indicator: a missing-value indicator needs imputation (numeric is none)');
   if (pre?.image && pre.columns && Object.keys(pre.columns).length > 0) warnings.push('/preprocessing/columns: ignored for image input (every feature is a pixel)');
 
   const lossTask = spec.loss === undefined ? undefined : taskOfLoss(spec.loss);
@@ -61,11 +75,16 @@ export function checkTrainSpec(spec: TrainSpec, task: TrainTask | undefined = sp
   }
 
   const validation = spec.validation;
-  if (validation?.data !== undefined) {
-    for (const key of ['split', 'stratify', 'seed'] as const) {
-      if (validation[key] !== undefined) errors.push(`/validation/${key}: does not apply with validation data`);
+  if (validation?.data !== undefined && validation.split !== undefined) errors.push('/validation/split: does not apply with validation data');
+  if (validation?.testData !== undefined && validation.test !== undefined) errors.push('/validation/test: does not apply with test data');
+  if (validation?.data !== undefined && validation.testData !== undefined) {
+    for (const key of ['stratify', 'seed'] as const) {
+      if (validation[key] !== undefined) errors.push(`/validation/${key}: does not apply with validation and test data (nothing is split)`);
     }
   }
+  const shares = (validation?.data === undefined ? (validation?.split ?? DEFAULTS.validationSplit) : 0) + (validation?.testData === undefined ? (validation?.test ?? DEFAULTS.testSplit) : 0);
+  if (shares >= 1) errors.push(`/validation: split and test together hold out ${shares} of the rows, leaving none to train on (they must add up to less than 1)`);
+  if (validation?.test === 0 && validation.testData === undefined) warnings.push('/validation/test: 0 leaves no test part: every metric comes from the validation rows that early stopping chose the model on');
 
   const model = spec.model as Record<string, unknown> | undefined;
   if (model && ('mlp' in model) === ('layers' in model)) errors.push('/model: give either mlp or layers');

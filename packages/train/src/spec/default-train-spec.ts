@@ -1,10 +1,11 @@
 /** The spec `mlship train --data FILE --label COL` trains with when no spec file is given. */
 import { isMissing, parseTyped, type ColumnType } from '@mlship/data';
+import { parseDatetime } from '@mlship/onnx';
 import { columnCells, type Table } from '../dataset/load-table.js';
 import { trainDataError } from '../errors.js';
 import { inferTask, type TaskInference } from './infer-task.js';
 import { resolveTrainSpec } from './resolve-train-spec.js';
-import type { ResolvedTrainSpec } from './train-spec.js';
+import type { ResolvedTrainSpec, TrainTask } from './train-spec.js';
 
 /** A text column with more distinct values than this, and more than half its rows distinct, looks like an identifier. */
 export const MAX_DEFAULT_CATEGORIES = 50;
@@ -14,6 +15,8 @@ export interface DefaultSpecOptions {
   label: string;
   /** The label's type in a data schema, when one is known (see `inferTask`). */
   labelType?: ColumnType;
+  /** The task, when given (`--task`): no inference from the label. */
+  task?: TrainTask;
   seed?: number;
 }
 
@@ -24,19 +27,25 @@ export interface DefaultSpec {
   excluded: Array<{ column: string; reason: string }>;
 }
 
-/** Why a column should not be a default feature, or undefined when it can be one. */
+/**
+ * Why a column should not be a default feature, or undefined when it can be one. Dates and ids are
+ * left to the column plan (plan-columns.ts), which derives the one and names the other.
+ */
 function unsuitable(cells: ReturnType<typeof columnCells>): string | undefined {
   const texts = new Set<string>();
   let present = 0;
   let numeric = true;
+  let dates = true;
   for (const cell of cells) {
     if (isMissing(cell)) continue;
     present += 1;
     if (numeric && (typeof cell === 'boolean' || parseTyped(cell!, 'number') === undefined)) numeric = false;
+    if (dates && !(typeof cell === 'string' && !Number.isNaN(parseDatetime(cell)))) dates = false;
     texts.add(String(cell));
   }
   if (present === 0) return 'it has no values';
-  if (!numeric && texts.size > MAX_DEFAULT_CATEGORIES && texts.size > present / 2) {
+  const idLike = present === cells.length && texts.size === present;
+  if (!numeric && !dates && !idLike && texts.size > MAX_DEFAULT_CATEGORIES && texts.size > present / 2) {
     return `it holds text with ${texts.size} distinct values in ${present} rows (an identifier or free text?)`;
   }
   return undefined;
@@ -45,7 +54,7 @@ function unsuitable(cells: ReturnType<typeof columnCells>): string | undefined {
 /**
  * The task from the label (`inferTask`), every other usable column as a feature (numeric columns
  * standardised, text one-hot encoded; empty and identifier-like columns left out), an MLP of 64 and
- * 32 relu units, adam, a seeded stratified 20% validation split, early stopping on val_loss with
+ * 32 relu units, adam, seeded stratified 20% validation and 20% test parts, early stopping on val_loss with
  * patience 10, and epochs and batch size from the data size (see resolve-train-spec.ts).
  */
 export function defaultTrainSpec(options: DefaultSpecOptions): DefaultSpec {
@@ -54,7 +63,7 @@ export function defaultTrainSpec(options: DefaultSpecOptions): DefaultSpec {
   if (labelIndex < 0) {
     throw trainDataError(`no column ${JSON.stringify(label)} in the data`, `choose one of: ${table.columns.join(', ')}`, { label, columns: table.columns });
   }
-  const task = inferTask(columnCells(table, labelIndex), label, options.labelType);
+  const task = options.task ? { task: options.task, reason: 'set with --task' } : inferTask(columnCells(table, labelIndex), label, options.labelType);
   const excluded: DefaultSpec['excluded'] = [];
   table.columns.forEach((column, index) => {
     if (index === labelIndex) return;

@@ -43,13 +43,15 @@ function checkParsedSpec(checked: ValidationResult<TrainSpec>): ValidationResult
 }
 
 /**
- * Reads and checks a spec file. A relative `validation.data` is resolved against the spec's folder.
+ * Reads and checks a spec file. A relative `validation.data` or `validation.testData` is resolved against the spec's folder.
  * An unreadable file throws (coded, from the file system error); bad content comes back as errors.
  */
 export async function loadTrainSpec(path: string): Promise<ValidationResult<TrainSpec>> {
   const result = checkParsedSpec(await loadYamlDocument<TrainSpec>(path, trainSpecJsonSchema, { action: 'cannot read the train spec', emptyError: EMPTY_SPEC }));
-  const data = result.value?.validation?.data;
-  if (result.value && data !== undefined && !isAbsolute(data)) result.value.validation = { ...result.value.validation, data: resolve(dirname(path), data) };
+  for (const key of ['data', 'testData'] as const) {
+    const table = result.value?.validation?.[key];
+    if (result.value && table !== undefined && !isAbsolute(table)) result.value.validation = { ...result.value.validation, [key]: resolve(dirname(path), table) };
+  }
   return result;
 }
 

@@ -43,16 +43,23 @@ export function resolveTrainSpec(spec: TrainSpec, context: ResolveContext): Reso
 
   const seed = spec.seed ?? DEFAULTS.seed;
   const validationSpec = spec.validation ?? {};
-  const validation =
-    validationSpec.data !== undefined
-      ? { data: validationSpec.data }
-      : {
-          split: validationSpec.split ?? DEFAULTS.validationSplit,
-          stratify: task === 'classification' && (validationSpec.stratify ?? true),
-          seed: validationSpec.seed ?? seed,
-        };
-  const hasValidation = 'data' in validation || validation.split > 0;
-  const trainRows = 'data' in validation ? rows : Math.round(rows * (1 - validation.split));
+  const validation: ResolvedTrainSpec['validation'] = {
+    split: validationSpec.data !== undefined ? 0 : (validationSpec.split ?? DEFAULTS.validationSplit),
+    test: validationSpec.testData !== undefined ? 0 : (validationSpec.test ?? DEFAULTS.testSplit),
+    stratify: task === 'classification' && (validationSpec.stratify ?? true),
+    seed: validationSpec.seed ?? seed,
+    data: validationSpec.data ?? null,
+    testData: validationSpec.testData ?? null,
+  };
+  const hasValidation = validation.data !== null || validation.split > 0;
+  const trainRows = Math.round(rows * (1 - validation.split - validation.test));
+  const cv = spec.crossValidation;
+  const crossValidation =
+    cv === false
+      ? null
+      : cv === true
+        ? { folds: DEFAULTS.folds, rowsBelow: null }
+        : { folds: cv?.folds ?? DEFAULTS.folds, rowsBelow: cv?.rowsBelow ?? DEFAULTS.crossValidationRowsBelow };
 
   const pre = spec.preprocessing ?? {};
   const optimizer = typeof spec.optimizer === 'string' ? { name: spec.optimizer } : (spec.optimizer ?? { name: 'adam' as const });
@@ -71,6 +78,9 @@ export function resolveTrainSpec(spec: TrainSpec, context: ResolveContext): Reso
       columns: pre.columns ?? {},
       image: pre.image ? { ...pre.image, scaling: pre.image.scaling ?? 'standardize' } : null,
       label: task === 'regression' ? (pre.label ?? 'standardize') : 'none',
+      missing: { numeric: pre.missing?.numeric ?? 'median', categories: pre.missing?.categories ?? 'auto', indicator: pre.missing?.indicator ?? false },
+      unknown: pre.unknown ?? 'unknown',
+      datetime: { parts: [...(pre.datetime?.parts ?? DEFAULTS.datetimeParts)] },
     },
     model: spec.model ?? { mlp: [...DEFAULTS.mlp], activation: DEFAULTS.activation },
     optimizer: {
@@ -82,6 +92,8 @@ export function resolveTrainSpec(spec: TrainSpec, context: ResolveContext): Reso
     epochs: spec.epochs ?? defaultEpochs(trainRows, batchSize),
     batchSize,
     validation,
+    crossValidation,
+    guards: { minClassRows: spec.guards?.minClassRows ?? DEFAULTS.minClassRows, maxClassShare: spec.guards?.maxClassShare ?? DEFAULTS.maxClassShare },
     earlyStopping:
       early === false
         ? null
@@ -95,5 +107,34 @@ export function resolveTrainSpec(spec: TrainSpec, context: ResolveContext): Reso
     seed,
     backend: spec.backend ?? DEFAULTS.backend,
     gates: spec.gates ?? [],
+  };
+}
+
+/** How a resolved spec splits the data, for specs of every mlship version. */
+export interface SplitPlan {
+  /** Share of the data's labelled rows for validation (0 with a validation table). */
+  validation: number;
+  /** Share for the test part (0 with a test table, and for specs stored before the test part existed). */
+  test: number;
+  stratify: boolean;
+  seed: number;
+  /** Separate tables (paths as the spec gives them). */
+  validationData: string | null;
+  testData: string | null;
+}
+
+/**
+ * The split of a resolved spec. A spec stored before the test part existed holds `{ split, stratify,
+ * seed }` or `{ data }`: it has no test part, and its held-out rows were the validation rows.
+ */
+export function splitPlanOf(spec: Pick<ResolvedTrainSpec, 'validation' | 'seed'>): SplitPlan {
+  const v = spec.validation as Partial<ResolvedTrainSpec['validation']>;
+  return {
+    validation: typeof v.data === 'string' ? 0 : (v.split ?? 0),
+    test: typeof v.testData === 'string' ? 0 : (v.test ?? 0),
+    stratify: v.stratify ?? false,
+    seed: v.seed ?? spec.seed,
+    validationData: typeof v.data === 'string' ? v.data : null,
+    testData: typeof v.testData === 'string' ? v.testData : null,
   };
 }

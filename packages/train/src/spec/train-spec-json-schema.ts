@@ -1,4 +1,5 @@
-import { ACTIVATIONS, CLASSIFICATION_LOSSES, LAYER_TYPES, OPTIMIZERS, REGRESSION_LOSSES } from './train-spec.js';
+import { DATETIME_PARTS } from '@mlship/onnx';
+import { ACTIVATIONS, CATEGORY_IMPUTE, CLASSIFICATION_LOSSES, LAYER_TYPES, NUMERIC_IMPUTE, OPTIMIZERS, REGRESSION_LOSSES } from './train-spec.js';
 
 /**
  * JSON Schema of the train spec. `packages/train/schemas/train-spec.schema.json` is this object
@@ -14,6 +15,14 @@ const size2 = {
 const padding = { enum: ['valid', 'same'], description: 'Default valid.' } as const;
 const scaling = { enum: ['standardize', 'none'] } as const;
 const activation = { $ref: '#/definitions/activation' } as const;
+const unknownPolicy = { enum: ['unknown', 'error'] } as const;
+const datetimeParts = {
+  type: 'array',
+  items: { enum: [...DATETIME_PARTS] },
+  minItems: 1,
+  uniqueItems: true,
+  description: 'Numeric features made from the datetime (UTC): days since 1970-01-01, dayOfWeek (Monday 0), month, hour, year, dayOfYear.',
+} as const;
 
 function layer(type: string, description: string, properties: Record<string, unknown>, required: string[] = []) {
   return {
@@ -93,9 +102,20 @@ export const trainSpecJsonSchema = {
             required: ['type'],
             additionalProperties: false,
             properties: {
-              type: { enum: ['numeric', 'category'] },
-              scaling: { ...scaling, description: 'numeric only.' },
-              encoding: { enum: ['onehot', 'index'], description: 'category only.' },
+              type: {
+                enum: ['numeric', 'category', 'boolean', 'datetime'],
+                description: 'boolean: a category of exactly false/true (true/false, yes/no, 1/0 read alike); datetime: numeric parts of the date (`parts`).',
+              },
+              scaling: { ...scaling, description: 'numeric and datetime only.' },
+              encoding: { enum: ['onehot', 'index'], description: 'category and boolean only.' },
+              impute: {
+                enum: [...new Set([...NUMERIC_IMPUTE, ...CATEGORY_IMPUTE])],
+                description:
+                  'What a missing value becomes. numeric, datetime: median (default), mean, zero or none (rows missing it are left out). category: auto (default), mostFrequent, missing (a "(missing)" category) or none (unknown). boolean: mostFrequent (default) or none.',
+              },
+              indicator: { type: 'boolean', description: 'numeric and datetime only: also a 0/1 "was missing" feature.' },
+              unknown: { ...unknownPolicy, description: 'category and boolean only: a value not seen in training, when served (default: preprocessing.unknown).' },
+              parts: { ...datetimeParts, description: `datetime only. ${datetimeParts.description}` },
               categories: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true, description: 'category only: a fixed list (others count as unknown).' },
               hashBuckets: {
                 type: 'integer',
@@ -120,6 +140,26 @@ export const trainSpecJsonSchema = {
           },
         },
         label: { ...scaling, description: 'Regression: train on the standardised label and fold the scaling into the output layer (default standardize).' },
+        missing: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'How missing values are filled, fitted on the training part only and folded into the ONNX model; per column in columns.',
+          properties: {
+            numeric: { enum: [...NUMERIC_IMPUTE], description: 'median (default), mean, zero, or none (rows missing the value are left out; serving refuses a missing value).' },
+            categories: {
+              enum: [...CATEGORY_IMPUTE],
+              description: 'auto (default: a "(missing)" category when the training part has missing values, else the most frequent value), mostFrequent, missing, or none (unknown).',
+            },
+            indicator: { type: 'boolean', description: 'Numeric features: also a 0/1 "was missing" feature (default false).' },
+          },
+        },
+        unknown: { ...unknownPolicy, description: 'A category value not seen in training, when served: unknown (encoded as unknown and counted; default) or error (refused).' },
+        datetime: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Datetime columns (typed datetime by the data schema, or every value ISO 8601) become numeric parts, never categories.',
+          properties: { parts: { ...datetimeParts, description: `Default [days, dayOfWeek, month]. ${datetimeParts.description}` } },
+        },
       },
     },
     model: {
@@ -156,12 +196,38 @@ export const trainSpecJsonSchema = {
     validation: {
       type: 'object',
       additionalProperties: false,
-      description: 'A seeded split of the data (default 0.2, stratified for classification), or a separate table (`data`).',
+      description:
+        'Three disjoint parts: training, validation (early stopping, model selection) and test (every reported metric, the gates, the model card). Seeded shares of the labelled rows (stratified for classification), or separate tables.',
       properties: {
-        split: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Share of the rows held out (0: none).' },
-        stratify: { type: 'boolean', description: 'Classification: keep class shares in both parts (default true).' },
+        split: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Share of the rows for validation (default 0.2; 0: none).' },
+        test: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: 'Share of the rows for the test part (default 0.2; 0: none, metrics then come from the validation rows).' },
+        stratify: { type: 'boolean', description: 'Classification: keep class shares in every part (default true).' },
         seed: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Default: the spec seed.' },
-        data: { type: 'string', minLength: 1, description: 'A validation table instead of a split (relative to the spec file).' },
+        data: { type: 'string', minLength: 1, description: 'A validation table instead of the validation share (relative to the spec file).' },
+        testData: { type: 'string', minLength: 1, description: 'A test table instead of the test share (relative to the spec file).' },
+      },
+    },
+    crossValidation: {
+      description: 'k-fold cross-validation figures beside the test figures (k more trainings): true (always), false (never), or settings. Default: 5 folds when the data has under 500 labelled rows.',
+      anyOf: [
+        { type: 'boolean' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            folds: { type: 'integer', minimum: 2, maximum: 20, description: 'Default 5.' },
+            rowsBelow: { type: 'integer', minimum: 1, description: 'Only when the data has fewer labelled rows than this (default 500).' },
+          },
+        },
+      ],
+    },
+    guards: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Classification labels refused because they cannot make a useful classifier.',
+      properties: {
+        minClassRows: { type: 'integer', minimum: 0, description: 'Every class needs at least this many labelled rows (default 3; 0: no check).' },
+        maxClassShare: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Classes may number at most this share of the labelled rows (default 0.5; 1: no check).' },
       },
     },
     earlyStopping: {

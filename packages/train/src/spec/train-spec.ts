@@ -4,6 +4,7 @@
  * default filled in, which is what training uses and what gets recorded with the model.
  * The JSON Schema is in train-spec-json-schema.ts (and schemas/train-spec.schema.json).
  */
+import type { DatetimePart } from '@mlship/onnx';
 
 export type TrainTask = 'classification' | 'regression';
 
@@ -79,9 +80,36 @@ export type ModelSpec = MlpSpec | LayersModelSpec;
 
 export type Scaling = 'standardize' | 'none';
 
+/** What a missing number becomes: the training part's median or mean, zero, or `none` (rows missing it are left out, and serving refuses a missing value). */
+export type NumericImpute = 'median' | 'mean' | 'zero' | 'none';
+export const NUMERIC_IMPUTE: readonly NumericImpute[] = ['median', 'mean', 'zero', 'none'];
+/**
+ * What a missing category becomes: `auto` (the "(missing)" category when the training part has missing
+ * values there, else its most frequent value), `mostFrequent`, `missing` (always the "(missing)"
+ * category), or `none` (unknown: all zeros one-hot, index −1).
+ */
+export type CategoryImpute = 'auto' | 'mostFrequent' | 'missing' | 'none';
+export const CATEGORY_IMPUTE: readonly CategoryImpute[] = ['auto', 'mostFrequent', 'missing', 'none'];
+/** A category value not seen in training, at serving time: encoded as unknown (counted), or refused. */
+export type UnknownPolicy = 'unknown' | 'error';
+/** Parts of a datetime a feature can be (UTC): @mlship/onnx's `DatetimePart`, computed by its `featureRow`. */
+export type { DatetimePart };
+
 export type ColumnOverride =
-  | { type: 'numeric'; scaling?: Scaling }
-  | { type: 'category'; encoding?: 'onehot' | 'index'; categories?: string[]; hashBuckets?: number };
+  | { type: 'numeric'; scaling?: Scaling; impute?: NumericImpute; indicator?: boolean }
+  | { type: 'category'; encoding?: 'onehot' | 'index'; categories?: string[]; hashBuckets?: number; impute?: CategoryImpute; unknown?: UnknownPolicy }
+  | { type: 'boolean'; encoding?: 'onehot' | 'index'; impute?: 'mostFrequent' | 'none'; unknown?: UnknownPolicy }
+  | { type: 'datetime'; parts?: DatetimePart[]; scaling?: Scaling; impute?: NumericImpute; indicator?: boolean };
+
+/** Missing values, for every column without its own setting. */
+export interface MissingOptions {
+  /** Numeric (and derived datetime) features (default `median`). */
+  numeric?: NumericImpute;
+  /** Category features (default `auto`). Boolean features take their most frequent value (or `none`). */
+  categories?: CategoryImpute;
+  /** Numeric features: also feed the model a 0/1 "was missing" column (default false). */
+  indicator?: boolean;
+}
 
 export interface ImageOptions {
   height: number;
@@ -102,6 +130,12 @@ export interface PreprocessingOptions {
   image?: ImageOptions;
   /** Regression only: train on the standardised label, folded back into the output layer afterwards (default `standardize`). */
   label?: Scaling;
+  /** How missing values are filled (fitted on the training part only). */
+  missing?: MissingOptions;
+  /** A category value not seen in training, at serving time (default `unknown`). */
+  unknown?: UnknownPolicy;
+  /** Datetime columns become these numeric parts (default days, dayOfWeek, month). */
+  datetime?: { parts?: DatetimePart[] };
 }
 
 export interface OptimizerSpec {
@@ -111,16 +145,40 @@ export interface OptimizerSpec {
   momentum?: number;
 }
 
-/** A seeded split of the data, or (with `data`) a separate validation table. */
+/**
+ * The three disjoint parts of the data: training, validation (early stopping and model selection) and
+ * test (every reported metric, the gates, the model card, predictions.json, compression's judgement).
+ * Both held-out parts are seeded shares of the data's labelled rows, or separate tables.
+ */
 export interface ValidationSpec {
-  /** Share of the rows held out (0 ≤ split < 1; 0 holds nothing out). Default 0.2. */
+  /** Share of the rows for validation (0 ≤ split < 1; 0: none). Default 0.2. Not with `data`. */
   split?: number;
-  /** Classification: keep the class shares in both parts (default true). */
+  /** Share of the rows for the test part (0 ≤ test < 1; 0: none, metrics then come from the validation rows). Default 0.2. Not with `testData`. */
+  test?: number;
+  /** Classification: keep the class shares in every part (default true). */
   stratify?: boolean;
   /** Seed of the split (default: the spec's seed). */
   seed?: number;
   /** A separate validation table (a path; relative paths are resolved against the spec file's folder). */
   data?: string;
+  /** A separate test table (a path, as `data`). */
+  testData?: string;
+}
+
+/** k-fold cross-validation figures beside the test figures, for small data sets. */
+export interface CrossValidationSpec {
+  /** Folds (default 5). */
+  folds?: number;
+  /** Run only when the data has fewer labelled rows than this (default 500). */
+  rowsBelow?: number;
+}
+
+/** Refusals of a classification label that cannot make a useful classifier (a hint says how to override). */
+export interface GuardsSpec {
+  /** Every class needs at least this many labelled rows (default 3: one for each part; 0 turns it off). */
+  minClassRows?: number;
+  /** At most this share of the labelled rows may be distinct classes (default 0.5; 1 turns it off). */
+  maxClassShare?: number;
 }
 
 export interface EarlyStoppingSpec {
@@ -150,6 +208,10 @@ export interface TrainSpec {
   epochs?: number;
   batchSize?: number;
   validation?: ValidationSpec;
+  /** k-fold cross-validation of small data sets: `true` always, `false` never, or settings (default: 5 folds under 500 rows). */
+  crossValidation?: boolean | CrossValidationSpec;
+  /** Classification guards (see `GuardsSpec`). */
+  guards?: GuardsSpec;
   earlyStopping?: EarlyStoppingSpec | false;
   /** Classification: a weight per class name, or `balanced` (n / (classes × count of the class), on the training split). */
   classWeights?: 'balanced' | Record<string, number>;
@@ -174,13 +236,24 @@ export interface ResolvedTrainSpec {
     columns: Record<string, ColumnOverride>;
     image: Required<ImageOptions> | null;
     label: Scaling;
+    missing: Required<MissingOptions>;
+    unknown: UnknownPolicy;
+    datetime: { parts: DatetimePart[] };
   };
   model: ModelSpec;
   optimizer: Required<Pick<OptimizerSpec, 'name' | 'learningRate'>> & Pick<OptimizerSpec, 'momentum'>;
   loss: LossName;
   epochs: number;
   batchSize: number;
-  validation: { split: number; stratify: boolean; seed: number } | { data: string };
+  /**
+   * `split` and `test` are shares of the data's labelled rows (0 where a separate table gives that part).
+   * Specs stored before the test part existed hold `{ split, stratify, seed }` or `{ data }`: read them
+   * with `splitPlanOf`, which gives them no test part (their held-out rows were the validation rows).
+   */
+  validation: { split: number; test: number; stratify: boolean; seed: number; data: string | null; testData: string | null };
+  /** null: never. `rowsBelow` null: always. */
+  crossValidation: { folds: number; rowsBelow: number | null } | null;
+  guards: Required<GuardsSpec>;
   earlyStopping: Required<EarlyStoppingSpec> | null;
   classWeights: 'balanced' | Record<string, number> | null;
   seed: number;
@@ -191,6 +264,12 @@ export interface ResolvedTrainSpec {
 export const DEFAULTS = {
   seed: 42,
   validationSplit: 0.2,
+  testSplit: 0.2,
+  folds: 5,
+  crossValidationRowsBelow: 500,
+  minClassRows: 3,
+  maxClassShare: 0.5,
+  datetimeParts: ['days', 'dayOfWeek', 'month'] as DatetimePart[],
   patience: 10,
   activation: 'relu' as ActivationName,
   learningRate: { adam: 0.001, sgd: 0.01, rmsprop: 0.001 } satisfies Record<OptimizerName, number>,

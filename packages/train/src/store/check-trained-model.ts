@@ -11,7 +11,7 @@ import type { HeldOut, TrainModelResult } from '../train-model.js';
 export function checkTrainedModel(trained: Pick<TrainModelResult, 'heldOut' | 'task' | 'classes'>, gates: GatePlan, groupBy: string | undefined): HeldOut {
   const { heldOut } = trained;
   if (!heldOut || heldOut.count === 0) {
-    throw trainDataError('no held-out rows to evaluate the model on', 'hold out rows with validation.split > 0 in the spec, or give validation.data');
+    throw trainDataError('no test or validation rows to evaluate the model on', 'hold out rows with validation.test (or validation.split) > 0 in the spec, or give validation.testData');
   }
   checkGatePlan(gates, { task: trained.task.task, ...(trained.classes ? { classes: trained.classes } : {}) });
   if (gates.gates.some((gate) => gate.ref.kind === 'group_gap') && groupBy === undefined) {

@@ -1,6 +1,6 @@
 /**
  * The export stage of `trainAndStore`: the trained model as ONNX with its preprocessing folded in,
- * checked against tfjs on the held-out rows, its weights digest, and its tfjs files, all in memory.
+ * checked against tfjs on the held-out rows (missing values included), its weights digest, and its tfjs files, all in memory.
  */
 import { digestOf, type Digest } from '@mlship/core';
 import { exportLayersModel, MODEL_FILES, verifyExport, type Signature } from '@mlship/onnx';
@@ -21,9 +21,9 @@ export interface ExportedModel {
   tfjsFiles: Array<{ name: string; data: Uint8Array | string }>;
 }
 
-export async function exportTrainedModel(tf: Tf, trained: Pick<TrainModelResult, 'model' | 'preprocessing' | 'classes'>, heldOut: HeldOut): Promise<ExportedModel> {
-  const { model, classes } = trained;
-  const exported = exportLayersModel({ model, preprocessing: trained.preprocessing, ...(classes ? { classes } : {}) });
+export async function exportTrainedModel(tf: Tf, trained: Pick<TrainModelResult, 'model' | 'preprocessing' | 'classes' | 'labelType'>, heldOut: HeldOut): Promise<ExportedModel> {
+  const { model, classes, labelType } = trained;
+  const exported = exportLayersModel({ model, preprocessing: trained.preprocessing, ...(classes ? { classes } : {}), ...(classes && labelType ? { labelType } : {}) });
   const check = await verifyExport({ model, exported, input: heldOut.raw, rows: heldOut.count });
   return {
     bytes: exported.bytes,

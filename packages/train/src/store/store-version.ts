@@ -4,7 +4,17 @@
  * passed. The registry is loaded here, lazily, as every use of it in this package is.
  */
 import type { EnvironmentFacts } from '@mlship/core';
+import { MODEL_FILES, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE } from '@mlship/onnx';
 import type { FileInput, PutOptions, PutResult } from '@mlship/registry';
+
+/**
+ * What makes two model versions the same model: the model's bytes (ONNX with its preprocessing,
+ * its signature, the tfjs topology and weights). With the same parents and status as the latest
+ * version of the name, a version holding the same bytes is that version: a seeded retrain returns
+ * it instead of adding one. The reports (metrics, predictions, the spec, the model card) may differ
+ * (times, versions) and are not compared.
+ */
+export const MODEL_IDENTITY_FILES = [MODEL_FILES.onnx, MODEL_FILES.signature, TFJS_MODEL_FILE, TFJS_WEIGHTS_FILE] as const;
 
 export interface StoreVersionOptions {
   registry: string;
@@ -28,6 +38,8 @@ export interface StoreVersionOptions {
   environment?: EnvironmentFacts;
   extra?: Record<string, unknown>;
   onProgress?: PutOptions['onProgress'];
+  /** Store a new version even when the latest one holds the same model (`MODEL_IDENTITY_FILES`); by default that one is returned (`reused`). */
+  newVersion?: boolean;
 }
 
 /** An alias moved to a new version: where it points now, and where it pointed before (null: it is new). */
@@ -38,7 +50,7 @@ export interface Promotion {
 }
 
 export interface StoredVersion extends PutResult {
-  /** Null when no alias was asked for, or a gate failed. */
+  /** Null when no alias was asked for, or the version is failed (a gate failed, or a parent is failed). */
   promoted: Promotion | null;
 }
 
@@ -58,9 +70,11 @@ export async function storeVersion(options: StoreVersionOptions): Promise<Stored
     ...(options.environment ? { environment: options.environment } : {}),
     ...(options.extra ? { extra: options.extra } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    reuse: options.newVersion ? false : { files: MODEL_IDENTITY_FILES },
   });
   let promoted: Promotion | null = null;
-  if (options.promote !== undefined && options.status !== 'failed') {
+  // The stored status: a version with a failed parent is failed whatever its gates said.
+  if (options.promote !== undefined && options.status !== 'failed' && stored.status !== 'failed') {
     const tagged = await tagArtifact({ registry: options.registry, ref: stored.ref, alias: options.promote });
     promoted = { alias: tagged.alias, ref: tagged.ref, previous: tagged.previous };
   }

@@ -10,6 +10,8 @@ import type { GateReport } from '../evaluate/gate-evaluate.js';
 import { buildModelCard, renderModelCardJson } from '../evaluate/model-card.js';
 import { renderModelCardMarkdown } from '../evaluate/model-card-markdown.js';
 import { scalarMetricsOf } from '../evaluate/scalar-metrics.js';
+import type { CrossValidationResult } from '../cross-validate.js';
+import { splitPlanOf } from '../spec/resolve-train-spec.js';
 import type { ResolvedTrainSpec } from '../spec/train-spec.js';
 import type { HeldOut, TrainModelResult } from '../train-model.js';
 import type { HeldOutEvaluation } from './evaluate-held-out.js';
@@ -28,7 +30,7 @@ export interface TrainingFacts {
 
 export interface TrainedModelFacts {
   name: string;
-  trained: Pick<TrainModelResult, 'spec' | 'task' | 'classes' | 'inputShape' | 'backend' | 'versions'>;
+  trained: Pick<TrainModelResult, 'spec' | 'task' | 'classes' | 'labelType' | 'inputShape' | 'backend' | 'versions' | 'columns' | 'parts' | 'split' | 'tables'>;
   heldOut: HeldOut;
   /** The data file, and the dataset it came from (null for a plain file). */
   dataset: { ref: string | null; file: string; digest: string };
@@ -38,6 +40,7 @@ export interface TrainedModelFacts {
   evaluation: HeldOutEvaluation;
   gates: GateReport;
   exported: ExportedModel;
+  crossValidation: CrossValidationResult | null;
 }
 
 export type TrainedModelVersion = Pick<StoreVersionOptions, 'files' | 'versionedFiles' | 'parents' | 'params' | 'environment' | 'extra'> & {
@@ -50,9 +53,16 @@ export type TrainedModelVersion = Pick<StoreVersionOptions, 'files' | 'versioned
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 function splitDescription(spec: ResolvedTrainSpec, facts: TrainedModelFacts): string {
-  if ('data' in spec.validation) return `validation table ${basename(spec.validation.data)}, ${facts.training.split.validation} rows`;
-  const { split, stratify, seed } = spec.validation;
-  return `held-out split, ${Math.round(split * 1000) / 10}%${stratify && facts.trained.classes ? ', stratified' : ''}, seed ${seed}, ${facts.training.split.validation} rows`;
+  const plan = splitPlanOf(spec);
+  const { heldOut } = facts;
+  const share = (value: number) => `${Math.round(value * 1000) / 10}%`;
+  const how = `${plan.stratify && facts.trained.classes ? 'stratified, ' : ''}seed ${plan.seed}`;
+  if (heldOut.part === 'validation') {
+    const where = plan.validationData !== null ? `validation table ${basename(plan.validationData)}` : `validation split, ${share(plan.validation)}, ${how}`;
+    return `${where}, ${heldOut.count} rows (no test part: the rows early stopping used)`;
+  }
+  const where = plan.testData !== null ? `test table ${basename(plan.testData)}` : `test split, ${share(plan.test)}, ${how}`;
+  return `${where}, ${heldOut.count} rows never seen by training or early stopping`;
 }
 
 export function trainedModelVersion(facts: TrainedModelFacts): TrainedModelVersion {
@@ -71,6 +81,18 @@ export function trainedModelVersion(facts: TrainedModelFacts): TrainedModelVersi
     features: facts.features,
     dataset: { ref: facts.dataset.ref ?? facts.dataset.file, digest: facts.dataset.digest, evaluation: splitDescription(spec, facts) },
     metrics: evaluation.metrics,
+    columns: trained.columns,
+    split: {
+      rows: trained.tables.data.rows.length,
+      withoutLabel: trained.split.dropped.missingLabel,
+      missingFeature: trained.split.dropped.missingFeature,
+      unseenClass: trained.split.dropped.unseenClass,
+      train: trained.split.train,
+      validation: trained.split.validation,
+      test: trained.split.test,
+      metricsFrom: heldOut.part,
+    },
+    ...(facts.crossValidation ? { crossValidation: facts.crossValidation } : {}),
     ...(evaluation.groups ? { groups: [evaluation.groups] } : {}),
     importance: evaluation.importance,
     gates,
@@ -88,10 +110,18 @@ export function trainedModelVersion(facts: TrainedModelFacts): TrainedModelVersi
     },
     environment: { ...environment },
   });
+  // `part` and `table` say which rows these are (a version without them held its validation rows, of
+  // the validation table when its spec named one, else of the data); `parts` records the rest of the split.
   const predictions = {
+    part: heldOut.part,
+    table: heldOut.source,
     rows: heldOut.rows,
     actual: classes ? Array.from(heldOut.actual, (index) => classes[index]) : Array.from(heldOut.actual),
     predicted: classes ? evaluation.predicted.map((index) => classes[index]) : evaluation.predicted,
+    parts: {
+      train: { table: trained.parts.train.source, rows: trained.parts.train.rows },
+      validation: trained.parts.validation ? { table: trained.parts.validation.source, rows: trained.parts.validation.rows } : null,
+    },
   };
   const { training } = facts;
   return {
@@ -117,12 +147,14 @@ export function trainedModelVersion(facts: TrainedModelFacts): TrainedModelVersi
     metrics: scalarMetricsOf(evaluation.metrics),
     environment,
     extra: {
-      model: { task: trained.task, label: spec.label, features: facts.features, classes, inputShape: trained.inputShape },
+      model: { task: trained.task, label: spec.label, features: facts.features, classes, ...(trained.labelType ? { labelType: trained.labelType } : {}), inputShape: trained.inputShape },
+      columns: trained.columns,
       dataset: facts.dataset,
       onnx: { opset: onnx.opset, irVersion: onnx.irVersion, maxAbsError: onnx.maxAbsError, digest: onnx.digest },
       weightsDigest: exported.weightsDigest,
       gates,
-      training: { epochs: training.epochs, early: training.early, bestEpoch: training.bestEpoch, split: training.split },
+      training: { epochs: training.epochs, early: training.early, bestEpoch: training.bestEpoch, split: training.split, metricsFrom: heldOut.part },
+      ...(facts.crossValidation ? { crossValidation: facts.crossValidation } : {}),
       backend,
     },
   };
